@@ -1,0 +1,190 @@
+"""Clusters from verified pairs, without chaining through pages that carry several stories.
+
+A page like a news site's article view often holds one story and, below it, others. Each of
+those stories pairs with the page, so plain connected components would merge all of them.
+A document is *composite* when the parts of it that its neighbours match fall into two or more
+separate regions: it then joins the cluster of each region's story but links none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .config import Config
+from .verify import PairScores, Profile
+
+RELATIONS = ("original", "identical", "near-copy", "extended", "excerpt", "summary", "rewrite")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One document of a cluster and how it relates to the cluster's original."""
+
+    id: str
+    relation: str
+    scores: PairScores | None  # None for the original itself
+
+
+@dataclass(frozen=True)
+class Cluster:
+    representative: str
+    members: tuple[Member, ...]  # the original first, then by id
+
+    @property
+    def ids(self) -> list[str]:
+        return [m.id for m in self.members]
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller id wins, so the result does not depend on the order of the pairs
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _regions(doc: str, pairs: list[PairScores], config: Config) -> list[list[str]]:
+    """Neighbours of `doc` grouped by the region of `doc` they match.
+
+    Near-copies of the whole document (they cover it) say nothing about its parts and are left
+    out; every other neighbour gives the span of `doc`'s segments it matched. Overlapping spans
+    form one region.
+    """
+    spans = []
+    for p in pairs:
+        mine = p if p.a == doc else p.flipped()
+        if mine.coverage_a >= config.contained or not mine.matched_a:
+            continue
+        spans.append((min(mine.matched_a), max(mine.matched_a), mine.b))
+    spans.sort()
+    regions: list[list[str]] = []
+    end = -1
+    for start, stop, other in spans:
+        if regions and start <= end:
+            regions[-1].append(other)
+            end = max(end, stop)
+        else:
+            regions.append([other])
+            end = stop
+    return regions
+
+
+def relation(p: PairScores, original: Profile, member: Profile, config: Config) -> str:
+    """How `member` relates to `original`, from their pair scores (a = original, b = member)."""
+    if p.reason == "identical prose" or p.jaccard >= 0.98:
+        return "identical"
+    original_in_member = p.coverage_a >= config.contained
+    member_in_original = p.coverage_b >= config.contained
+    if original_in_member and member_in_original:
+        return "near-copy"
+    if original_in_member:
+        return "extended"
+    if member.size < 0.6 * original.size:
+        return "excerpt" if p.containment_b >= 0.8 else "summary"
+    return "rewrite"
+
+
+def build_clusters(
+    profiles: dict[str, Profile],
+    pairs: Sequence[PairScores],
+    score: Callable[[str, str], PairScores],
+    config: Config,
+) -> list[Cluster]:
+    """Group verified duplicate pairs into clusters, name each original and each relation.
+
+    `score(a, b)` returns the scores of any two documents (oriented a, b); it is used for
+    members that were linked through a third document rather than paired directly.
+    """
+    by_doc: dict[str, list[PairScores]] = {}
+    for p in pairs:
+        by_doc.setdefault(p.a, []).append(p)
+        by_doc.setdefault(p.b, []).append(p)
+    regions = {doc: _regions(doc, ps, config) for doc, ps in by_doc.items()}
+    composite = {doc for doc, r in regions.items() if len(r) >= 2}
+
+    uf = _UnionFind()
+    for p in pairs:
+        if p.a not in composite and p.b not in composite:
+            uf.union(p.a, p.b)
+    groups: dict[str, set[str]] = {}
+    for doc in by_doc:
+        if doc not in composite:
+            groups.setdefault(uf.find(doc), set()).add(doc)
+    for doc in sorted(composite):
+        for region in regions[doc]:
+            roots = {uf.find(o) for o in region if o not in composite}
+            for root in roots:
+                groups[root].add(doc)
+    # A page whose every region holds only other pages forms no story cluster of its own.
+    clusters = [_make_cluster(sorted(g), composite, profiles, score, config) for g in groups.values() if len(g) > 1]
+    return sorted(clusters, key=lambda c: (c.representative, c.ids))
+
+
+def _make_cluster(
+    ids: list[str],
+    composite: set[str],
+    profiles: dict[str, Profile],
+    score: Callable[[str, str], PairScores],
+    config: Config,
+) -> Cluster:
+    original = choose_original(ids, composite, profiles, score)
+    members = [Member(original, "original", None)]
+    for doc in ids:
+        if doc != original:
+            p = score(original, doc)
+            members.append(Member(doc, relation(p, profiles[original], profiles[doc], config), p))
+    return Cluster(original, tuple(members))
+
+
+def choose_original(
+    ids: list[str],
+    composite: set[str],
+    profiles: dict[str, Profile],
+    score: Callable[[str, str], PairScores],
+) -> str:
+    """The most complete version: it contains most of the others and is itself covered by them.
+
+    score(X) = sum over other members Y of (share of Y found in X), times the share of X that some
+    other member covers. The first factor prefers the full article over its summaries; the
+    second keeps a page that appends unrelated stories (matched by nobody) from winning over
+    the article it carries. Ties go to the longer text, then to the smaller id.
+    """
+    eligible = [d for d in ids if d not in composite] or ids
+    best: tuple[float, int, str] | None = None
+    chosen = eligible[0]
+    for x in eligible:
+        contained = 0.0
+        covered: set[int] = set()
+        for y in ids:
+            if y == x:
+                continue
+            p = score(x, y)
+            contained += p.coverage_b
+            covered.update(p.matched_a)
+        size = max(profiles[x].size, 1)
+        union = sum(int(profiles[x].lengths[i]) for i in covered) / size
+        key = (round(contained * union, 6), profiles[x].size, _neg(x))
+        if best is None or key > best:
+            best, chosen = key, x
+    return chosen
+
+
+class _neg(str):
+    """A string that sorts in reverse, so that max() picks the smallest id on ties."""
+
+    def __lt__(self, other: str) -> bool:  # type: ignore[override]
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:  # type: ignore[override]
+        return str.__lt__(self, other)

@@ -1,0 +1,100 @@
+"""One frozen configuration for a run: every threshold, with the reason for its default."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, fields
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Config:
+    """Parameters of detection. Defaults are the `balanced` preset.
+
+    Changing a field marked *hashing* changes signatures: a persistent index refuses a run whose
+    hashing fields differ from the ones it was built with.
+    """
+
+    # -- text ------------------------------------------------------------------------------
+    # A version shorter than this cannot be told from a coincidence: reported as too short.
+    min_words: int = 20
+    # Words are cut to this many characters before comparison ("truncation stemming"): it
+    # folds inflection and -ize/-ise, -or/-our spellings together at almost no cost in
+    # precision, and works for any alphabetic script. (hashing)
+    stem_length: int = 5
+    # Word n-gram length of the exact-overlap scores reported for every pair (Jaccard and
+    # containment). 3 is the largest n at which a reworded version still shares grams. (hashing)
+    shingle_size: int = 3
+
+    # -- candidates (MinHash + LSH) --------------------------------------------------------
+    # A word is "rare" when it occurs in at most this share of the documents of the run.
+    # Two versions of one story share their rare words (names, places, figures, terms) even
+    # when rewritten; unrelated articles of one topic share common words. Measured on BBC
+    # news: rare-word Jaccard of unrelated pairs stays below 0.05, rewrites above 0.1.
+    rare_df: float = 0.03
+    # Corpora smaller than this use every content word: document frequency means little there.
+    rare_min_docs: int = 50
+    # 128 permutations as 64 bands of 2 rows: the LSH S-curve (1 - (1 - s^2)^64) catches a
+    # pair with rare-word Jaccard 0.1 with probability 0.47, 0.15 with 0.77, 0.2 with 0.93,
+    # and one at 0.03 with 0.06. (hashing)
+    num_perm: int = 128
+    lsh_bands: int = 64
+    seed: int = 1  # (hashing)
+
+    # -- verification ------------------------------------------------------------------------
+    # Two segments (sentences) match when the Indel similarity of their stemmed word
+    # sequences reaches this: a reworded sentence keeps about half its words in order,
+    # unrelated sentences of one topic share under a third.
+    segment_match: float = 0.4
+    # A version that is found in order in another for at least this share of its text is a
+    # copy, an excerpt or contained in a longer page, whatever the shape of the match.
+    contained: float = 0.9
+    # A rewrite follows its source from start to end: coverage in several separate runs,
+    # with at least `spread` of the shorter text outside the longest run, and `rewrite` in all.
+    rewrite: float = 0.35
+    spread: float = 0.1
+    # A truncated lead or summary: one run that starts at the top of both texts.
+    lead: float = 0.5
+    # A follow-up that pastes one background paragraph matches in one run in the middle: it
+    # meets none of the rules above unless the pasted block is nearly all of the shorter text.
+
+    # Segments compared per document in alignment; a longer document is cut (bounds cost on
+    # pathological inputs such as a 100 MB single document).
+    max_segments: int = 2000
+
+    def __post_init__(self) -> None:
+        for name in ("rare_df", "segment_match", "contained", "rewrite", "spread", "lead"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name} must be in [0.0, 1.0], got {value}")
+        for name in ("min_words", "stem_length", "shingle_size", "num_perm", "lsh_bands", "max_segments"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.num_perm % self.lsh_bands:
+            raise ConfigError(
+                f"num_perm ({self.num_perm}) must be a multiple of lsh_bands ({self.lsh_bands})"
+            )
+
+    @property
+    def lsh_rows(self) -> int:
+        return self.num_perm // self.lsh_bands
+
+    def replace(self, **changes: object) -> Config:
+        """A copy with some fields changed (None values are ignored), validated again."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def as_dict(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __str__(self) -> str:
+        return " ".join(f"{k}={v}" for k, v in self.as_dict().items())
+
+
+PRESETS: dict[str, Config] = {
+    # Only copies and near-copies: high coverage required everywhere.
+    "strict": Config(segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=32),
+    "balanced": Config(),
+    # Reaches further into heavy rewrites, at some risk to precision.
+    "loose": Config(segment_match=0.35, contained=0.85, rewrite=0.3, spread=0.08, lead=0.4),
+}

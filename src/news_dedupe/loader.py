@@ -1,0 +1,590 @@
+"""Turn the paths a user gives into documents: files, folders, globs, stdin, compressed streams.
+
+The loader streams: a file is read in chunks, decompressed and decoded as it goes, split into
+lines, and each document is yielded as soon as it is complete, so memory holds about one
+document at a time (a file with no separators is one document, held whole).
+
+Problems the user should hear about but that do not stop the run (a binary file passed over,
+a guessed encoding, a renamed duplicate id) are reported through the `warn` callback as
+`LoadWarning`s; problems that make the input unusable raise `InputError` with a one-line message
+naming the file and the place.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import glob
+import gzip
+import lzma
+import os
+import re
+import sys
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import IO, Any
+
+from .document import Document
+from .errors import ConfigError, InputError
+from .loader_formats import (
+    OnBad,
+    Part,
+    TextSplitter,
+    is_blank,
+    read_csv,
+    read_jsonl,
+)
+
+__all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "load", "split_text"]
+
+WARNING_KINDS = (
+    "binary",
+    "encoding",
+    "empty",
+    "only-separators",
+    "duplicate-id",
+    "bad-record",
+    "separator-style",
+    "decoded-as",
+)
+
+STDIN_NAME = "<stdin>"
+_CHUNK = 1 << 20  # bytes read at a time
+_SAMPLE = 1 << 16  # bytes looked at to choose an encoding (at least; the first chunk is used whole)
+_BINARY_WINDOW = 8192  # a NUL byte in this many first bytes means a binary file
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
+_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
+_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+_BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32-LE"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32-BE"),
+    (codecs.BOM_UTF8, "utf-8", "UTF-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16-LE"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16-BE"),
+)
+_GLOB_MAGIC = re.compile(r"[*?[]")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read the input: record fields, a separator that overrides detection, strictness.
+
+    `separator` is a regular expression searched in each line; a line where it matches starts a
+    document and its named group ``id``, if any, names it (else ids are ``path#n``).
+    """
+
+    id_field: str = "id"
+    text_field: str = "text"
+    separator: str | None = None
+    skip_bad_records: bool = False
+
+    def __post_init__(self) -> None:
+        for label, value in (("--id-field", self.id_field), ("--text-field", self.text_field)):
+            if not isinstance(value, str) or not value:
+                raise ConfigError(f"{label} must be a non-empty field name")
+        if self.separator is not None:
+            _compile_separator(self.separator)
+
+    def __str__(self) -> str:
+        parts = [f"id_field={self.id_field!r}", f"text_field={self.text_field!r}"]
+        parts.append(f"separator={self.separator!r}" if self.separator is not None else "separator=auto")
+        parts.append(f"skip_bad_records={self.skip_bad_records}")
+        return "LoadOptions(" + ", ".join(parts) + ")"
+
+
+@dataclass(frozen=True)
+class LoadWarning:
+    """Something about the input worth telling the user; `skipped` when something was passed over.
+
+    `kind` is one of WARNING_KINDS; "separator-style" and "decoded-as" are information for
+    --verbose. `message` is one line that names the file and the place.
+    """
+
+    kind: str
+    path: str
+    place: str
+    message: str
+    skipped: bool
+
+    def __str__(self) -> str:
+        return self.message
+
+
+Warn = Callable[[LoadWarning], None]
+
+
+def load(
+    paths: Sequence[str], options: LoadOptions = LoadOptions(), warn: Warn | None = None
+) -> Iterator[Document]:
+    """Yield documents in a deterministic order (paths in the order given; folders recursive, sorted).
+
+    A path is a file (split at separators when it has them, else one document whose id is the
+    path), a folder (every file in it, recursively, in sorted order, hidden names left out,
+    each real folder walked once so symbolic-link loops end), ``-`` for standard input, or a glob
+    pattern (``*.txt``, ``**/*.jsonl``) when no file has that literal name. Paths that do not
+    exist are reported here, before anything is read.
+    """
+    if isinstance(paths, str):
+        paths = [paths]
+    expanded = [_expand(p) for p in paths]
+    return _Loader(options, warn)(expanded)
+
+
+def split_text(
+    text: str, name: str, separator: str | None = None
+) -> tuple[list[tuple[str, str, int]], str | None]:
+    """Split one file's decoded text into (id, body, line_number) parts; return also the name of the
+    detected separator style (None when the file is one document).
+
+    Bodies are returned as found, blank ones included (`load` skips those with a warning). For
+    one-line headers the line end before the next header belongs to the separator, so joining
+    ``"==> a <==\\n" + body_a + "\\n==> b <==\\n" + body_b`` splits back into exactly those bodies.
+    """
+    splitter = TextSplitter(name, _compile_separator(separator) if separator is not None else None)
+    parts = list(splitter.parts(text.split("\n")))
+    return parts, splitter.style.name if splitter.style else None
+
+
+# --- paths ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _compile_separator(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.MULTILINE)
+    except re.error as e:
+        raise ConfigError(f"--separator: not a valid regular expression ({e})") from None
+
+
+def _expand(path: str) -> list[str] | str:
+    """`path` itself when it names something (or is stdin), else the sorted files a glob matches."""
+    if path == "-" or os.path.lexists(path):
+        return path
+    if _GLOB_MAGIC.search(path):
+        matches = sorted(glob.glob(path, recursive=True))
+        if not matches:
+            raise InputError(f"{path}: no such file (the pattern matches nothing)")
+        return matches
+    raise InputError(f"{path}: no such file")
+
+
+def _walk(folder: str, seen: set[str]) -> Iterator[str]:
+    """Files under `folder`, recursive and sorted; a real folder already seen is not walked again."""
+    real = os.path.realpath(folder)
+    if real in seen:
+        return
+    seen.add(real)
+    try:
+        names = sorted(os.listdir(folder))
+    except PermissionError:
+        raise InputError(f"{folder}: permission denied") from None
+    except OSError as e:
+        raise InputError(f"{folder}: cannot list the folder ({e.strerror or e})") from None
+    for entry in names:
+        if entry.startswith("."):
+            continue
+        path = os.path.join(folder, entry)
+        if os.path.isdir(path):
+            yield from _walk(path, seen)
+        elif os.path.isfile(path):
+            yield path
+        elif os.path.islink(path):
+            raise InputError(f"{path}: no such file (broken symbolic link)")
+        # sockets, FIFOs and devices inside a folder are not documents
+
+
+def _kind_of(name: str) -> tuple[str | None, str]:
+    """(compression, format) from a file name: ``x.jsonl.gz`` is gzip-compressed JSON Lines."""
+    lower = name.lower()
+    compression = None
+    for suffix, method in _COMPRESSIONS.items():
+        if lower.endswith(suffix):
+            compression, lower = method, lower[: -len(suffix)]
+            break
+    fmt = _FORMATS.get(os.path.splitext(lower)[1], "text")
+    return compression, fmt
+
+
+# --- bytes ------------------------------------------------------------------------------------
+
+
+def _open(path: str) -> IO[bytes]:
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot open ({e.strerror or e})") from None
+
+
+class _TextToBytes:
+    """A binary view of a text-mode standard input that has no `.buffer` (tests, notebooks)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        return self._stream.read(size).encode("utf-8", "surrogateescape")
+
+
+def _raw_chunks(stream: Any, name: str) -> Iterator[bytes]:
+    while True:
+        try:
+            chunk = stream.read(_CHUNK)
+        except OSError as e:
+            raise InputError(f"{name}: cannot read ({e.strerror or e})") from None
+        if not chunk:
+            return
+        yield chunk
+
+
+def _decompressor(stream: Any, method: str) -> Any:
+    if method == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if method == "bzip2":
+        return bz2.BZ2File(stream, mode="rb")
+    return lzma.LZMAFile(stream, mode="rb")
+
+
+def _decompressed(stream: Any, name: str, method: str | None) -> Iterator[bytes]:
+    """The file's bytes, decompressed; a broken stream raises InputError naming the method."""
+    if method is None:
+        yield from _raw_chunks(stream, name)
+        return
+    if method == "zstd":
+        yield from _zstd_chunks(stream, name)
+        return
+    # Closing these readers leaves the underlying file open: it belongs to the caller.
+    with _decompressor(stream, method) as reader:
+        while True:
+            try:
+                chunk = reader.read(_CHUNK)
+            except (EOFError, OSError, zlib.error, lzma.LZMAError) as e:
+                raise InputError(f"{name}: truncated or corrupt {method} stream ({e})") from None
+            if not chunk:
+                return
+            yield chunk
+
+
+def _zstd_chunks(stream: Any, name: str) -> Iterator[bytes]:
+    try:
+        import zstandard
+    except ImportError:
+        raise InputError(
+            f"{name}: reading .zst files needs the zstandard package: install news-dedupe[zstd]"
+        ) from None
+    context = zstandard.ZstdDecompressor()
+    frame = context.decompressobj()
+    fed = False  # has the current frame been given any bytes?
+    for data in _raw_chunks(stream, name):
+        while data:
+            try:
+                out = frame.decompress(data)
+            except zstandard.ZstdError as e:
+                raise InputError(f"{name}: truncated or corrupt zstd stream ({e})") from None
+            fed = True
+            if out:
+                yield out
+            if not frame.eof:
+                break
+            data = frame.unused_data  # the next frame of a concatenated file
+            frame, fed = context.decompressobj(), False
+    if fed and not frame.eof:
+        raise InputError(f"{name}: truncated or corrupt zstd stream (ended inside a frame)")
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def _guess_legacy(sample: bytes) -> str | None:
+    """A confident non-UTF-8 encoding for `sample`, or None (then UTF-8 with replacement is used).
+
+    charset-normalizer ranks candidates by how garbled the decoded text looks ("chaos"). On short
+    texts many single-byte code pages tie, and its first pick is often an exotic one (cp775 for
+    French): among the near-best we prefer cp1252, the common legacy encoding of Western news,
+    and otherwise accept its pick only with a recognised language or a multi-byte encoding.
+    """
+    try:
+        from charset_normalizer import from_bytes
+        from charset_normalizer.utils import is_multi_byte_encoding
+    except ImportError:
+        return None
+    matches = list(from_bytes(sample))
+    if not matches or matches[0].chaos > 0.1:
+        return None
+    best = matches[0]
+    near = [m for m in matches if m.chaos <= best.chaos + 0.03]
+    for m in near:
+        if "cp1252" in m.could_be_from_charset:
+            return "cp1252"
+    if best.encoding == "utf_8":
+        return None
+    if best.coherence >= 0.1 or is_multi_byte_encoding(best.encoding):
+        return str(best.encoding)
+    return None
+
+
+def _mostly_utf8(head: bytes, at_eof: bool) -> bool:
+    """True when `head` is UTF-8 or reads as UTF-8 with a few bad bytes rather than another encoding."""
+    text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=at_eof)
+    bad = text.count("\ufffd")
+    if not bad:
+        return True
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return non_ascii - bad > bad
+
+
+def _decoded(
+    chunks: Iterator[bytes], codec: str, label: str, offset: int, name: str, report: Callable[..., None]
+) -> Iterator[str]:
+    """Decode strictly until the first bad byte, report its offset once, then decode with U+FFFD."""
+    decoder = codecs.getincrementaldecoder(codec)("strict")
+    strict = True
+    for chunk in chunks:
+        if strict:
+            pending = decoder.getstate()[0]
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                _report_bad_byte(report, name, label, offset - len(pending) + e.start)
+                decoder, strict = codecs.getincrementaldecoder(codec)("replace"), False
+                text = decoder.decode(pending + chunk)
+        else:
+            text = decoder.decode(chunk)
+        offset += len(chunk)
+        if text:
+            yield text
+    try:
+        text = decoder.decode(b"", final=True)
+    except UnicodeDecodeError as e:
+        pending = decoder.getstate()[0]
+        _report_bad_byte(report, name, label, offset - len(pending) + e.start)
+        text = pending.decode(codec, "replace")
+    if text:
+        yield text
+
+
+def _report_bad_byte(report: Callable[..., None], name: str, label: str, offset: int) -> None:
+    report("encoding", f"byte {offset}", f"invalid {label}, decoded with replacement", False)
+
+
+def _lines(texts: Iterable[str]) -> Iterator[str]:
+    """The lines of a text given in pieces, CRLF and CR read as LF, without line ends.
+
+    Exactly ``text.split("\\n")`` of the whole text, so a text ending in a newline ends with "".
+    """
+    partial: list[str] = []
+    carry = ""  # a CR at the end of a piece: it may be the first half of CRLF
+    for text in texts:
+        if carry:
+            text, carry = carry + text, ""
+        if text.endswith("\r"):
+            text, carry = text[:-1], "\r"
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        pieces = text.split("\n")
+        if len(pieces) == 1:
+            partial.append(text)
+            continue
+        partial.append(pieces[0])
+        yield "".join(partial)
+        yield from pieces[1:-1]
+        partial = [pieces[-1]]
+    if carry:
+        yield "".join(partial)
+        partial = []
+    yield "".join(partial)
+
+
+# --- the loader -------------------------------------------------------------------------------
+
+
+class _Loader:
+    """One call of `load`: options, the warning callback and the ids given out so far."""
+
+    def __init__(self, options: LoadOptions, warn: Warn | None) -> None:
+        self.options = options
+        self._warn = warn
+        self._separator = _compile_separator(options.separator) if options.separator is not None else None
+        self._ids: set[str] = set()
+        self._next_suffix: dict[str, int] = {}
+
+    def __call__(self, expanded: list[list[str] | str]) -> Iterator[Document]:
+        for item in expanded:
+            for path in [item] if isinstance(item, str) else item:
+                if path == "-":
+                    yield from self._source(STDIN_NAME, None)
+                elif os.path.isdir(path):
+                    for file in _walk(path, set()):
+                        yield from self._source(file, file)
+                else:
+                    yield from self._source(path, path)
+
+    def _emit(self, kind: str, name: str, place: str, message: str, skipped: bool) -> None:
+        if self._warn is not None:
+            where = f"{name}: {place}: " if place else f"{name}: "
+            self._warn(LoadWarning(kind, name, place, where + message, skipped))
+
+    def _source(self, name: str, path: str | None) -> Iterator[Document]:
+        """The documents of one file (`path`) or of standard input (`path` None)."""
+        compression, fmt = _kind_of(name) if path is not None else (None, "text")
+        if path is None:
+            stdin: Any = sys.stdin
+            stream = getattr(stdin, "buffer", None) or _TextToBytes(stdin)
+            context: Any = nullcontext(stream)
+        else:
+            context = _open(path)
+        with context as raw:
+            chunks = _decompressed(raw, name, compression)
+            head: list[bytes] = []
+            size = 0
+            for chunk in chunks:
+                head.append(chunk)
+                size += len(chunk)
+                if size >= _SAMPLE:
+                    break
+            first = b"".join(head)
+            if path is None and compression is None:
+                method = next((m for magic, m in _MAGIC if first.startswith(magic)), None)
+                if method is not None:  # compressed data on stdin: decompress it as it comes
+                    yield from self._stdin_compressed(first, chunks, method)
+                    return
+            texts = self._text(name, first, size < _SAMPLE, chunks)
+            if texts is None:
+                return
+            yield from self._documents(name, fmt, _lines(texts))
+
+    def _stdin_compressed(self, first: bytes, rest: Iterator[bytes], method: str) -> Iterator[Document]:
+        stream = _Replay(first, rest)
+        chunks = _decompressed(stream, STDIN_NAME, method)
+        head = next(chunks, b"")
+        texts = self._text(STDIN_NAME, head, False, chunks)
+        if texts is not None:
+            yield from self._documents(STDIN_NAME, "text", _lines(texts))
+
+    def _text(self, name: str, head: bytes, at_eof: bool, rest: Iterator[bytes]) -> Iterator[str] | None:
+        """Choose the encoding from the first bytes; None when the file is skipped (empty, binary)."""
+
+        def report(kind: str, place: str, message: str, skipped: bool) -> None:
+            self._emit(kind, name, place, message, skipped)
+
+        if not head:
+            report("empty", "", "empty file, skipped", True)
+            return None
+        chunks = _prepend(head, rest)
+        for bom, codec, label in _BOMS:
+            if head.startswith(bom):
+                if codec != "utf-8":
+                    report("decoded-as", "", f"decoded as {label} (byte order mark)", False)
+                return _decoded(_strip_first(chunks, len(bom)), codec, label, len(bom), name, report)
+        nul = head.find(b"\x00", 0, _BINARY_WINDOW)
+        if nul >= 0:
+            report("binary", f"byte {nul}", "NUL byte, looks like a binary file, skipped", True)
+            return None
+        if not _mostly_utf8(head, at_eof):
+            encoding = _guess_legacy(head[: 4 * _SAMPLE])
+            if encoding is not None:
+                report("decoded-as", "", f"decoded as {encoding}", False)
+                return _decoded(chunks, encoding, encoding, 0, name, report)
+        return _decoded(chunks, "utf-8", "UTF-8", 0, name, report)
+
+    def _documents(self, name: str, fmt: str, lines: Iterator[str]) -> Iterator[Document]:
+        """Documents from the lines of one file, with the warnings about what was passed over."""
+        opts = self.options
+        splitter: TextSplitter | None = None
+        if fmt == "text":
+            splitter = TextSplitter(name, self._separator)
+            parts: Iterator[Part] = splitter.parts(lines)
+        elif fmt == "jsonl":
+            parts = read_jsonl(lines, name, opts.id_field, opts.text_field, self._on_bad(name))
+        else:
+            delimiter = "\t" if fmt == "tsv" else ","
+            parts = read_csv(lines, name, delimiter, opts.id_field, opts.text_field, self._on_bad(name))
+        yielded = seen = 0
+        for ident, body, line in parts:
+            seen += 1
+            single = splitter is not None and splitter.style is None
+            place = "" if single else f"line {line}"
+            if is_blank(body):
+                if single:
+                    self._emit("empty", name, "", "empty file, skipped", True)
+                else:
+                    self._emit("empty", name, place, f"document {ident!r} is empty, skipped", True)
+                continue
+            yielded += 1
+            yield Document(self._unique(ident, name, place), body, name if single else f"{name}:{line}")
+        style = splitter.style if splitter is not None else None
+        if style is not None:
+            if yielded == 0:
+                self._emit("only-separators", name, "", "only separators, no text, skipped", True)
+            else:
+                self._emit(
+                    "separator-style",
+                    name,
+                    "",
+                    f"split at {style.name} separators ({style.template}): {yielded} documents",
+                    False,
+                )
+        elif splitter is None and seen == 0:
+            self._emit("empty", name, "", "no records, skipped", True)
+
+    def _on_bad(self, name: str) -> OnBad:
+        def on_bad(line: int, reason: str) -> None:
+            if not self.options.skip_bad_records:
+                raise InputError(
+                    f"{name}: line {line}: {reason}; use --skip-bad-records to pass over bad records"
+                )
+            self._emit("bad-record", name, f"line {line}", f"{reason}, record skipped", True)
+
+        return on_bad
+
+    def _unique(self, ident: str, name: str, place: str) -> str:
+        """`ident`, or `ident~2`, `ident~3`… when it was given out already (with a warning)."""
+        if ident not in self._ids:
+            self._ids.add(ident)
+            return ident
+        n = self._next_suffix.get(ident, 2)
+        while f"{ident}~{n}" in self._ids:
+            n += 1
+        self._next_suffix[ident] = n + 1
+        renamed = f"{ident}~{n}"
+        self._ids.add(renamed)
+        self._emit("duplicate-id", name, place, f"duplicate id {ident!r}, renamed {renamed!r}", False)
+        return renamed
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
+
+
+def _strip_first(chunks: Iterator[bytes], n: int) -> Iterator[bytes]:
+    first = next(chunks, b"")
+    yield first[n:]
+    yield from chunks
+
+
+class _Replay:
+    """A readable stream over bytes already read followed by the chunks still to come."""
+
+    def __init__(self, first: bytes, rest: Iterator[bytes]) -> None:
+        self._buffer = first
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            more = next(self._rest, b"")
+            if not more:
+                break
+            self._buffer += more
+        if size < 0:
+            size = len(self._buffer)
+        out, self._buffer = self._buffer[:size], self._buffer[size:]
+        return out

@@ -1,0 +1,378 @@
+"""What one file holds: separator styles that split a text into documents, and record formats.
+
+Everything here works on the lines of one decoded file (line ends already ``\\n`` and removed, so
+``"\\n".join(lines)`` is the text); ``loader`` does paths, bytes, compression and encodings.
+Each reader yields parts ``(id, body, line)``: the document id (a name from the file, the file
+name, or ``name#n``), its text and the line where it starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import chain
+
+from .errors import InputError
+
+Part = tuple[str, str, int]
+# Called with (line number, reason) for a record that cannot be used; raises or records a warning.
+OnBad = Callable[[int, str], None]
+
+
+def is_blank(text: str) -> bool:
+    """True for text with nothing but whitespace in it (a form feed counts as something)."""
+    return not text.strip() and "\f" not in text
+
+
+# --- separator styles -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Style:
+    """One way of marking where a document starts; `template` is how users know it."""
+
+    name: str
+    template: str
+
+
+HEAD = Style("head", "==> NAME <==")
+EQUALS = Style("equals", "=== NAME ===")
+EQUALS_PREFIX = Style("equals-prefix", "===== NAME")
+DASHES = Style("dashes", "--- NAME ---")
+MORE = Style("more", ":::::::::::::: / NAME / ::::::::::::::")
+WIKIEXTRACTOR = Style("wikiextractor", '<doc id="…">…</doc>')
+TREC = Style("trec", "<DOC><DOCNO>…</DOCNO>…</DOC>")
+FORM_FEED = Style("form-feed", "form feed (\\f)")
+CUSTOM = Style("custom", "--separator regex")
+STYLES = {
+    s.name: s for s in (HEAD, EQUALS, EQUALS_PREFIX, DASHES, MORE, WIKIEXTRACTOR, TREC, FORM_FEED, CUSTOM)
+}
+
+# One-line headers: group 1 is the name. Order matters: `===== a =====` is EQUALS, not EQUALS_PREFIX.
+_LINE_HEADERS: tuple[tuple[Style, re.Pattern[str]], ...] = (
+    (HEAD, re.compile(r"==> (.+) <==\s*")),
+    (EQUALS, re.compile(r"={3,}[ \t]+(.+?)[ \t]+={3,}\s*")),
+    (EQUALS_PREFIX, re.compile(r"={5,}[ \t]+(.+?)(?:[ \t]+=+)?\s*")),
+    (DASHES, re.compile(r"-{3,}[ \t]+(.+?)[ \t]+-{3,}\s*")),
+)
+_MORE_RULE = re.compile(r":{10,}\s*")
+_WIKI_OPEN = re.compile(r"<doc(\s[^>]*)?>(.*)")
+_WIKI_ID = re.compile(r"""\bid\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_WIKI_CLOSE = re.compile(r"\s*</doc>\s*")
+_TREC_OPEN = re.compile(r"[ \t]*<DOC>(.*)", re.IGNORECASE)
+_TREC_DOCNO = re.compile(r"<DOCNO>\s*(.*?)\s*</DOCNO>", re.IGNORECASE)
+_SGML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9_.:-]*(?:\s[^<>]*)?/?>")
+
+
+class _Lookahead:
+    """Lines with a few lines of look-ahead (the `more` header is three lines long)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self._it = iter(lines)
+        self._ahead: deque[str] = deque()
+        self.taken = 0  # lines handed out so far: the next line is number taken + 1
+
+    def peek(self, i: int = 0) -> str | None:
+        while len(self._ahead) <= i:
+            try:
+                self._ahead.append(next(self._it))
+            except StopIteration:
+                return None
+        return self._ahead[i]
+
+    def take(self) -> str:
+        line = self.peek()
+        if line is None:
+            raise StopIteration
+        self._ahead.popleft()
+        self.taken += 1
+        return line
+
+
+# A header seen at the look-ahead position: (style, name or "", body text on the header line, lines).
+_Header = tuple[Style, str, "str | None", int]
+
+
+def _header(src: _Lookahead, only: Style | None = None) -> _Header | None:
+    """The header starting at the next line, of style `only` if given, else of any style."""
+    line = src.peek()
+    if line is None:
+        return None
+    for style, pattern in _LINE_HEADERS:
+        if only is None or only is style:
+            m = pattern.fullmatch(line)
+            if m and m.group(1).strip():
+                return style, m.group(1).strip(), None, 1
+    if (only is None or only is MORE) and _MORE_RULE.fullmatch(line):
+        name, rule = src.peek(1), src.peek(2)
+        if name is not None and rule is not None and not is_blank(name) and _MORE_RULE.fullmatch(rule):
+            return MORE, name.strip(), None, 3
+    if only is None or only is WIKIEXTRACTOR:
+        m = _WIKI_OPEN.fullmatch(line)
+        if m and m.group(1):
+            ident = _WIKI_ID.search(m.group(1))
+            name = html.unescape(ident.group(1) or ident.group(2) or "").strip() if ident else ""
+            return WIKIEXTRACTOR, name, m.group(2) or None, 1
+    if only is None or only is TREC:
+        m = _TREC_OPEN.fullmatch(line)
+        if m:
+            return TREC, "", m.group(1) or None, 1
+    return None
+
+
+def _finish(style: Style, name: str, lines: list[str]) -> tuple[str, str]:
+    """The (name, body) of one document of `style` from the lines that follow its header."""
+    if style is WIKIEXTRACTOR:
+        return name, "\n".join(x for x in lines if not _WIKI_CLOSE.fullmatch(x)).strip("\n")
+    if style is TREC:
+        kept = []
+        for line in lines:
+            m = _TREC_DOCNO.search(line)
+            if m and not name:
+                name = m.group(1)
+            stripped = _SGML_TAG.sub("", _TREC_DOCNO.sub("", line))
+            if stripped != line and not stripped.strip():
+                continue  # a line of tags only
+            kept.append(stripped)
+        return name, "\n".join(kept).strip("\n")
+    # One-line and `more` headers: the line end before the next header belongs to the separator,
+    # so "HEADER\n" + body + "\n" + "HEADER\n" + ... splits back into exactly those bodies.
+    return name, "\n".join(lines)
+
+
+class TextSplitter:
+    """Split the lines of one text file into documents, streaming one document at a time.
+
+    Auto-detection splits only when the first non-blank line is a header and a second header of
+    the same style follows, so a line that merely looks like a separator inside an article never
+    splits it. Failing that, form feeds split pages. A `separator` regex replaces detection: every
+    line it matches (``re.search``) starts a document, its group ``id`` (if any) names it.
+    After iteration, `style` is the style used, or None when the file was one document.
+    """
+
+    def __init__(self, name: str, separator: re.Pattern[str] | None = None) -> None:
+        self.name = name
+        self.separator = separator
+        self.style: Style | None = None
+
+    def parts(self, lines: Iterable[str]) -> Iterator[Part]:
+        """Yield (id, body, line) for each document; bodies may be blank (the caller skips them)."""
+        if self.separator is not None:
+            yield from self._custom(lines, self.separator)
+            return
+        src = _Lookahead(lines)
+        lead: list[str] = []
+        while (line := src.peek()) is not None and is_blank(line):
+            lead.append(src.take())
+        found = _header(src)
+        if found is None:
+            yield from self._plain(chain(lead, _drain(src)))
+            return
+        style, name, rest, size = found
+        first_line = src.taken + 1
+        seen = lead + [src.take() for _ in range(size)]
+        body_start = len(seen)
+        # Look for a second header of the same style, keeping what we read for the fallback.
+        while _header(src, style) is None:
+            if src.peek() is None:
+                yield from self._plain(seen)  # only one header: the file is one document
+                return
+            seen.append(src.take())
+        self.style = style
+        body = ([rest] if rest is not None else []) + seen[body_start:]
+        del seen
+        ordinal = 1
+        while True:
+            doc_name, text = _finish(style, name, body)
+            yield doc_name or f"{self.name}#{ordinal}", text, first_line
+            found = _header(src, style)
+            if found is None:
+                return
+            ordinal += 1
+            _, name, rest, size = found
+            first_line = src.taken + 1
+            for _ in range(size):
+                src.take()
+            body = [rest] if rest is not None else []
+            while src.peek() is not None and _header(src, style) is None:
+                body.append(src.take())
+
+    def _plain(self, lines: Iterable[str]) -> Iterator[Part]:
+        """One document, unless form feeds split it into pages (blank first and last pages dropped)."""
+        current: list[str] = []
+        start = 1
+        ordinal = 0
+        pending: tuple[str, int] | None = None  # the last page, held back in case it is the final blank one
+        for number, line in enumerate(lines, 1):
+            if "\f" not in line:
+                current.append(line)
+                continue
+            pieces = line.split("\f")
+            current.append(pieces[0])
+            for piece in pieces[1:]:
+                text = "\n".join(current)
+                if pending is not None:
+                    ordinal += 1
+                    yield f"{self.name}#{ordinal}", pending[0], pending[1]
+                    pending = (text, start)
+                elif self.style is not None or not is_blank(text):
+                    pending = (text, start)
+                self.style = FORM_FEED
+                current, start = [piece], number
+        text = "\n".join(current)
+        if self.style is None:
+            yield self.name, text, 1
+            return
+        if pending is not None:
+            ordinal += 1
+            yield f"{self.name}#{ordinal}", pending[0], pending[1]
+        if not is_blank(text):
+            yield f"{self.name}#{ordinal + 1}", text, start
+
+    def _custom(self, lines: Iterable[str], separator: re.Pattern[str]) -> Iterator[Part]:
+        """Split at every line the user's regex matches; text before the first one is a document too."""
+        current: list[str] = []
+        name: str | None = None
+        start = 1
+        ordinal = 0
+        for number, line in enumerate(lines, 1):
+            m = separator.search(line)
+            if m is None:
+                current.append(line)
+                continue
+            text = "\n".join(current)
+            keep = self.style is not None or not is_blank(text)  # a blank preamble is no document
+            self.style = CUSTOM
+            if keep:
+                ordinal += 1
+                yield name or f"{self.name}#{ordinal}", text, start
+            name = (m.groupdict().get("id") or "").strip() or None
+            current, start = [], number
+        text = "\n".join(current)
+        if self.style is None:
+            yield self.name, text, 1
+        else:
+            yield name or f"{self.name}#{ordinal + 1}", text, start
+
+
+def _drain(src: _Lookahead) -> Iterator[str]:
+    while src.peek() is not None:
+        yield src.take()
+
+
+# --- record formats ---------------------------------------------------------------------------
+
+
+def _record_id(value: object) -> str | None:
+    """The id a record gives: None when it gives none (missing, null, empty), "" when unusable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
+def read_jsonl(
+    lines: Iterable[str], name: str, id_field: str, text_field: str, on_bad: OnBad
+) -> Iterator[Part]:
+    """One document per JSON object per line; blank lines ignored; a record without id is name#line."""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as e:
+            on_bad(number, f"not valid JSON ({e.msg})")
+            continue
+        except RecursionError:
+            on_bad(number, "not valid JSON (nested too deeply)")
+            continue
+        if not isinstance(record, dict):
+            on_bad(number, f"not a JSON object (found {type(record).__name__})")
+            continue
+        if text_field not in record:
+            on_bad(number, f"no {text_field!r} field ({_fields(record)})")
+            continue
+        text = record[text_field]
+        if not isinstance(text, str):
+            on_bad(number, f"field {text_field!r} is not a string")
+            continue
+        ident = _record_id(record.get(id_field))
+        if ident == "":
+            on_bad(number, f"field {id_field!r} is not a string or a number")
+            continue
+        yield ident or f"{name}#{number}", text, number
+
+
+def _fields(record: dict[str, object] | list[str]) -> str:
+    keys = [str(k) for k in record]
+    shown = ", ".join(keys[:10]) + (", …" if len(keys) > 10 else "")
+    return f"fields: {shown}" if keys else "no fields"
+
+
+def _raise_csv_limit() -> None:
+    limit = sys.maxsize
+    while True:
+        try:
+            csv.field_size_limit(limit)
+            return
+        except OverflowError:  # a C long smaller than sys.maxsize (Windows)
+            limit //= 2
+
+
+def _with_line_ends(lines: Iterable[str]) -> Iterator[str]:
+    previous: str | None = None
+    for line in lines:
+        if previous is not None:
+            yield previous + "\n"
+        previous = line
+    if previous:
+        yield previous
+
+
+def read_csv(
+    lines: Iterable[str], name: str, delimiter: str, id_field: str, text_field: str, on_bad: OnBad
+) -> Iterator[Part]:
+    """One document per row of a CSV/TSV file whose first row names the columns."""
+    _raise_csv_limit()
+    reader = csv.reader(_with_line_ends(lines), delimiter=delimiter)
+    header: list[str] | None = None
+    text_at = id_at = -1
+    done = 0  # physical lines read so far
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            if header is None:
+                raise InputError(f"{name}: line {done + 1}: cannot read the header row ({e})") from None
+            on_bad(done + 1, f"malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({e})")
+            done = reader.line_num
+            continue
+        number, done = done + 1, reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):
+            continue
+        if header is None:
+            header = [h.strip() for h in row]
+            if text_field not in header:
+                raise InputError(
+                    f"{name}: line {number}: no {text_field!r} column in the header ({_fields(header)}); "
+                    "choose the text column with --text-field"
+                )
+            text_at = header.index(text_field)
+            id_at = header.index(id_field) if id_field in header else -1
+            continue
+        if len(row) <= text_at:
+            on_bad(number, f"{len(row)} fields where the header has {len(header)}, no {text_field!r}")
+            continue
+        ident = row[id_at] if 0 <= id_at < len(row) else ""
+        yield ident or f"{name}#{number}", row[text_at], number

@@ -1,0 +1,138 @@
+"""Normalisation, tokens, segments and shingles: text in, comparable units out."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+# One form for each family of look-alike characters, so that "Shi’ite" and "Shi'ite",
+# "U.S.–led" and "U.S.-led" compare equal.
+_QUOTES = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032\u02bc\u0060\u00b4", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"'),
+        **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d", "-"),
+    }
+)
+# Scripts written without spaces: every character is a token, so n-grams of characters do
+# the work that word n-grams do elsewhere.
+_TOKEN = regex.compile(
+    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
+    r"|[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}\p{N}]+)*"
+)
+_POSSESSIVE = regex.compile(r"'s$")
+# Sentence ends (Latin and CJK punctuation) followed by space or not (CJK).
+_SENTENCE_END = regex.compile(r"(?<=[.!?\u2026][\"')\]]*)\s+|(?<=[\u3002\uff01\uff1f])")
+
+# Function words of English: they carry no topic, so they never make a word rare, and prose
+# is told from page furniture (menus, headline lists, bylines) by its share of them.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own said same says she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself""".split()
+)
+
+MIN_SEGMENT_TOKENS = 6
+
+
+def normalize(text: str) -> str:
+    """NFKC, case-folded, with one form of quotes, apostrophes and dashes."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_QUOTES)
+
+
+def tokenize(text: str) -> list[str]:
+    """Unicode word tokens of normalised text; possessive 's dropped, inner apostrophes removed."""
+    out = []
+    for token in _TOKEN.findall(normalize(text)):
+        if "'" in token:
+            token = _POSSESSIVE.sub("", token).replace("'", "")
+        out.append(token)
+    return out
+
+
+def stem(tokens: Iterable[str], length: int) -> list[str]:
+    """Cut every token to `length` characters (truncation stemming)."""
+    return [t[:length] for t in tokens]
+
+
+def shingles(tokens: Sequence[str], size: int) -> set[str]:
+    """Word n-grams of a token sequence; a text shorter than `size` gives itself as one gram."""
+    if len(tokens) < size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A sentence-sized piece of a document: its tokens, its line, and whether it reads as prose."""
+
+    tokens: tuple[str, ...]
+    line: int
+    text: str
+    prose: bool
+
+
+def is_prose(tokens: Sequence[str], function_words: frozenset[str] = STOPWORDS) -> bool:
+    """Prose has function words; menus, datelines and headline lists hardly any."""
+    if len(tokens) < MIN_SEGMENT_TOKENS:
+        return False
+    return sum(t in function_words for t in tokens) >= 0.15 * len(tokens)
+
+
+def segments(text: str, max_tokens: int = 60) -> list[Segment]:
+    """Split a document into sentence-sized segments, line by line.
+
+    A sentence shorter than MIN_SEGMENT_TOKENS joins its neighbour on the same line, so broken
+    sentences of a garbled copy still line up with their source; a line never joins another, so
+    a short chrome line ("Connect with us") stays a segment of its own and is marked non-prose.
+    Very long sentences are cut into pieces of `max_tokens`.
+    """
+    out: list[Segment] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        pieces: list[tuple[list[str], str]] = []
+        pending: list[str] = []
+        pending_text: list[str] = []
+        for sentence in _SENTENCE_END.split(line):
+            if not sentence or not sentence.strip():
+                continue
+            pending += tokenize(sentence)
+            pending_text.append(sentence.strip())
+            if len(pending) >= MIN_SEGMENT_TOKENS:
+                pieces.append((pending, " ".join(pending_text)))
+                pending, pending_text = [], []
+        if pending:
+            if pieces:
+                toks, txt = pieces[-1]
+                pieces[-1] = (toks + pending, txt + " " + " ".join(pending_text))
+            else:
+                pieces.append((pending, " ".join(pending_text)))
+        for toks, txt in pieces:
+            for start in range(0, len(toks), max_tokens):
+                chunk = toks[start : start + max_tokens]
+                if start and len(chunk) < MIN_SEGMENT_TOKENS:
+                    continue
+                out.append(Segment(tuple(chunk), number, txt, False))
+    return out
+
+
+def mark_prose(segs: list[Segment]) -> list[Segment]:
+    """Mark prose segments; a text with almost no English function words is judged by length.
+
+    For other languages the English list says nothing, so every segment of at least
+    MIN_SEGMENT_TOKENS tokens counts as prose there.
+    """
+    words = [t for s in segs for t in s.tokens]
+    english = bool(words) and sum(t in STOPWORDS for t in words) >= 0.1 * len(words)
+    return [
+        Segment(s.tokens, s.line, s.text, is_prose(s.tokens) if english else len(s.tokens) >= MIN_SEGMENT_TOKENS)
+        for s in segs
+    ]

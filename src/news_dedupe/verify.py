@@ -1,0 +1,212 @@
+"""Check a candidate pair on the documents themselves: set overlap, containment, ordered alignment.
+
+MinHash only proposes; this stage decides. Exact word n-gram sets give Jaccard and containment
+in both directions. The alignment matches sentence-sized segments with rapidfuzz (Indel
+similarity over stemmed word sequences) and keeps the longest chain of matches that runs
+forward in both texts: a rewrite follows its source from start to end, in several runs, while a
+follow-up story that pasted one background paragraph matches in a single block in the middle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
+
+from .config import Config
+from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem
+
+# A chain that starts within this many prose segments of the top of both texts is a lead.
+LEAD_WINDOW = 2
+
+
+@dataclass
+class Profile:
+    """What verification needs of one document, computed once."""
+
+    id: str
+    words: int
+    segments: list[Segment]  # prose segments only, capped at config.max_segments
+    stems: list[tuple[str, ...]]
+    lengths: np.ndarray
+    shingles: set[str]
+    fingerprint: bytes  # equal for texts whose prose is word-for-word the same
+    content: list[str] = field(default_factory=list)  # stemmed content words, for rarity
+
+    @property
+    def size(self) -> int:
+        return int(self.lengths.sum())
+
+
+def profile(doc_id: str, text: str, config: Config) -> Profile:
+    """Segment, mark prose, stem and shingle one document."""
+    all_segments = mark_prose(segments(text))
+    prose = [s for s in all_segments if s.prose][: config.max_segments]
+    stems = [tuple(stem(s.tokens, config.stem_length)) for s in prose]
+    flat = [t for s in stems for t in s]
+    return Profile(
+        id=doc_id,
+        words=sum(len(s.tokens) for s in all_segments),
+        segments=prose,
+        stems=stems,
+        lengths=np.array([len(s) for s in stems], dtype=np.int64),
+        shingles=shingles(flat, config.shingle_size),
+        fingerprint=hashlib.blake2b("\x1f".join(flat).encode("utf-8"), digest_size=16).digest(),
+        content=[t[: config.stem_length] for s in prose for t in s.tokens if t not in STOPWORDS],
+    )
+
+
+@dataclass(frozen=True)
+class PairScores:
+    """Every score of one verified pair, and the decision with its reason."""
+
+    a: str
+    b: str
+    jaccard: float  # word n-gram Jaccard of the prose
+    containment_a: float  # share of a's n-grams found in b
+    containment_b: float
+    coverage_a: float  # share of a's prose found, in order, in b
+    coverage_b: float
+    runs: int  # separate runs of consecutive matched segments
+    spread: float  # coverage of the shorter text outside its longest run
+    lead: bool  # the match starts at the top of both texts
+    duplicate: bool
+    reason: str
+    matched_a: tuple[int, ...] = ()  # prose segment indexes in the alignment chain
+    matched_b: tuple[int, ...] = ()
+
+    @property
+    def similarity(self) -> float:
+        """Share of the shorter version found in order in the other: what the decision rests on."""
+        return max(self.coverage_a, self.coverage_b)
+
+    def flipped(self) -> PairScores:
+        """The same scores seen from b's side."""
+        return PairScores(
+            self.b, self.a, self.jaccard, self.containment_b, self.containment_a, self.coverage_b,
+            self.coverage_a, self.runs, self.spread, self.lead, self.duplicate, self.reason,
+            self.matched_b, self.matched_a,
+        )
+
+    def scores(self) -> dict[str, float | int | bool]:
+        return {
+            "similarity": round(self.similarity, 4),
+            "jaccard": round(self.jaccard, 4),
+            "containment": round(max(self.containment_a, self.containment_b), 4),
+            "containment_a": round(self.containment_a, 4),
+            "containment_b": round(self.containment_b, 4),
+            "coverage_a": round(self.coverage_a, 4),
+            "coverage_b": round(self.coverage_b, 4),
+            "runs": self.runs,
+            "spread": round(self.spread, 4),
+            "lead": self.lead,
+        }
+
+
+def _chain(pairs: list[tuple[int, int, int]], n_b: int) -> list[tuple[int, int]]:
+    """Heaviest chain of (i, j, weight) matches with i and j both strictly increasing.
+
+    `pairs` come sorted by i with one j per i; a Fenwick tree over j gives the best chain
+    ending before j in O(log n), so the whole chain costs O(m log n).
+    """
+    tree = [(0, -1)] * (n_b + 1)  # (best weight, index into pairs) per prefix of j
+
+    def best_before(j: int) -> tuple[int, int]:
+        best = (0, -1)
+        while j > 0:
+            if tree[j][0] > best[0]:
+                best = tree[j]
+            j -= j & -j
+        return best
+
+    def update(j: int, value: tuple[int, int]) -> None:
+        j += 1
+        while j <= n_b:
+            if value[0] > tree[j][0]:
+                tree[j] = value
+            j += j & -j
+
+    prev = [-1] * len(pairs)
+    total = [0] * len(pairs)
+    for k, (_i, j, w) in enumerate(pairs):
+        weight, at = best_before(j)  # chains whose last j is < this j
+        total[k] = weight + w
+        prev[k] = at
+        update(j, (total[k], k))
+    if not pairs:
+        return []
+    k = max(range(len(pairs)), key=lambda n: (total[n], -n))
+    out = []
+    while k >= 0:
+        out.append((pairs[k][0], pairs[k][1]))
+        k = prev[k]
+    return out[::-1]
+
+
+def align(a: Profile, b: Profile, threshold: float) -> list[tuple[int, int]]:
+    """Matched segment pairs (index in a, index in b), forward in both texts."""
+    if not a.stems or not b.stems:
+        return []
+    matrix = process.cdist(
+        a.stems, b.stems, scorer=Indel.normalized_similarity, score_cutoff=threshold, dtype=np.float32
+    )
+    best_j = matrix.argmax(axis=1)
+    best = matrix[np.arange(len(a.stems)), best_j]
+    pairs = [(int(i), int(best_j[i]), int(a.lengths[i])) for i in np.nonzero(best >= threshold)[0]]
+    return _chain(pairs, len(b.stems))
+
+
+def verify(a: Profile, b: Profile, config: Config) -> PairScores:
+    """Score the pair and decide whether it is two versions of one story."""
+    inter = len(a.shingles & b.shingles)
+    union = len(a.shingles) + len(b.shingles) - inter
+    jaccard = inter / union if union else 0.0
+    cont_a = inter / len(a.shingles) if a.shingles else 0.0
+    cont_b = inter / len(b.shingles) if b.shingles else 0.0
+
+    if a.fingerprint == b.fingerprint and a.stems:
+        n_a, n_b = len(a.stems), len(b.stems)
+        return PairScores(
+            a.id, b.id, jaccard, cont_a, cont_b, 1.0, 1.0, 1, 0.0, True, True,
+            "identical prose", tuple(range(n_a)), tuple(range(n_b)),
+        )
+
+    chain = align(a, b, config.segment_match)
+    size_a, size_b = max(a.size, 1), max(b.size, 1)
+    cov_a = sum(int(a.lengths[i]) for i, _ in chain) / size_a
+    cov_b = sum(int(b.lengths[j]) for _, j in chain) / size_b
+    short_is_a = a.size <= b.size
+    runs: list[int] = []
+    for k, (i, j) in enumerate(chain):
+        length = int(a.lengths[i] if short_is_a else b.lengths[j])
+        if k and i == chain[k - 1][0] + 1 and j == chain[k - 1][1] + 1:
+            runs[-1] += length
+        else:
+            runs.append(length)
+    short_cov = cov_a if short_is_a else cov_b
+    short_size = size_a if short_is_a else size_b
+    spread = short_cov - (max(runs) / short_size if runs else 0.0)
+    lead = bool(chain) and chain[0][0] <= LEAD_WINDOW and chain[0][1] <= LEAD_WINDOW
+
+    if short_cov >= config.contained:
+        duplicate, reason = True, f"{short_cov:.2f} of the shorter text is found in order in the other"
+    elif len(runs) >= 2 and spread >= config.spread and short_cov >= config.rewrite:
+        duplicate, reason = True, (
+            f"rewrite: {short_cov:.2f} of the shorter text follows the other in order, in {len(runs)} runs"
+        )
+    elif lead and short_cov >= config.lead:
+        duplicate, reason = True, f"lead: the top {short_cov:.2f} of the shorter text restates the other's top"
+    elif chain:
+        where = "one block" if len(runs) == 1 else f"{len(runs)} runs"
+        duplicate, reason = False, (
+            f"only {short_cov:.2f} of the shorter text matches, in {where}: a shared passage, not one story"
+        )
+    else:
+        duplicate, reason = False, "no sentence of one text matches the other"
+    return PairScores(
+        a.id, b.id, jaccard, cont_a, cont_b, cov_a, cov_b, len(runs), max(spread, 0.0), lead,
+        duplicate, reason, tuple(i for i, _ in chain), tuple(j for _, j in chain),
+    )
