@@ -193,6 +193,18 @@ def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_d
         sys.exit(EXIT_DUPLICATES)
 
 
+def _register_plugins() -> None:
+    """Commands kept in modules of their own (the persistent index) join the group here."""
+    try:
+        from .cli_index import register
+    except ImportError:  # pragma: no cover - during development only
+        return
+    register(cli)
+
+
+_register_plugins()
+
+
 def main() -> None:
     cli(prog_name="dedupe")
 

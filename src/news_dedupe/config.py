@@ -35,11 +35,11 @@ class Config:
     rare_df: float = 0.03
     # Corpora smaller than this use every content word: document frequency means little there.
     rare_min_docs: int = 50
-    # 128 permutations as 64 bands of 2 rows: the LSH S-curve (1 - (1 - s^2)^64) catches a
-    # pair with rare-word Jaccard 0.1 with probability 0.47, 0.15 with 0.77, 0.2 with 0.93,
-    # and one at 0.03 with 0.06. (hashing)
-    num_perm: int = 128
-    lsh_bands: int = 64
+    # 256 permutations as 128 bands of 2 rows: the LSH S-curve 1 - (1 - s^2)^128 catches a
+    # pair with rare-word Jaccard 0.1 with probability 0.72, 0.15 with 0.94, 0.2 with 0.995,
+    # and proposes one at 0.02 (unrelated articles) with probability 0.05. (hashing)
+    num_perm: int = 256
+    lsh_bands: int = 128
     seed: int = 1  # (hashing)
 
     # -- verification ------------------------------------------------------------------------
@@ -93,7 +93,7 @@ class Config:
 
 PRESETS: dict[str, Config] = {
     # Only copies and near-copies: high coverage required everywhere.
-    "strict": Config(segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=32),
+    "strict": Config(segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=64),
     "balanced": Config(),
     # Reaches further into heavy rewrites, at some risk to precision.
     "loose": Config(segment_match=0.35, contained=0.85, rewrite=0.3, spread=0.08, lead=0.4),

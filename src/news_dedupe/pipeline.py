@@ -7,7 +7,7 @@ index (LSH) -> verify -> cluster.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .cluster import Cluster, build_clusters
@@ -18,6 +18,8 @@ from .signature import Signer
 from .verify import PairScores, Profile, profile, verify
 
 Progress = Callable[[str, int, int], None]
+# The lead sketch covers at least this many words (about a paragraph) of a long text.
+LEAD_MIN_TOKENS = 60
 
 
 @dataclass
@@ -56,25 +58,49 @@ class Detector:
         return p if p.a == x else p.flipped()
 
 
-def rare_words(profiles: list[Profile], config: Config) -> list[set[str]]:
-    """Each document's content words that occur in few documents of the run."""
+def rare_words(
+    profiles: list[Profile], config: Config, df: Mapping[str, int] | None = None, n_docs: int = 0
+) -> list[set[str]]:
+    """Each document's content words that occur in few documents.
+
+    Frequencies are those of `profiles` plus, when given, `df` over `n_docs` earlier documents
+    (a persistent index keeps them), so that a batch is judged against everything seen.
+    """
     sets = [set(p.content) for p in profiles]
-    if len(sets) < config.rare_min_docs:
+    total = len(sets) + n_docs
+    if total < config.rare_min_docs:
         return sets
-    df: Counter[str] = Counter()
+    counts: Counter[str] = Counter()
     for s in sets:
-        df.update(s)
-    cutoff = max(2, int(config.rare_df * len(sets)))
-    return [{w for w in s if df[w] <= cutoff} for s in sets]
+        counts.update(s)
+    cutoff = max(2, int(config.rare_df * total))
+    if df:
+        return [{w for w in s if counts[w] + df.get(w, 0) <= cutoff} for s in sets]
+    return [{w for w in s if counts[w] <= cutoff} for s in sets]
 
 
-def candidate_pairs(profiles: list[Profile], config: Config) -> list[tuple[int, int]]:
+def lead_words(p: Profile, rare: set[str]) -> set[str]:
+    """Rare words of the first third of a document's prose; empty when the text is too short
+    for its lead to differ much from the whole."""
+    if p.size < 3 * LEAD_MIN_TOKENS:
+        return set()
+    cut = max(LEAD_MIN_TOKENS, p.size // 3)
+    lead = []
+    for stems in p.stems:
+        lead.extend(stems)
+        if len(lead) >= cut:
+            break
+    return rare.intersection(lead)
+
+
+def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Config) -> list[tuple[int, int]]:
     """Pairs proposed by LSH on rare-word MinHash, plus every pair of word-identical prose."""
     signer = Signer(config.num_perm, config.seed)
     index = CandidateIndex(config.num_perm, config.lsh_bands)
-    for n, words in enumerate(rare_words(profiles, config)):
+    for n, words in enumerate(rare):
         if words:
-            index.add(n, signer.minhash(sorted(words)))
+            lead = lead_words(profiles[n], words)
+            index.add(n, signer.minhash(sorted(words)), signer.minhash(sorted(lead)) if lead else None)
     pairs = set(index.pairs())
     by_print: dict[bytes, list[int]] = {}
     for n, p in enumerate(profiles):
@@ -85,11 +111,11 @@ def candidate_pairs(profiles: list[Profile], config: Config) -> list[tuple[int, 
     return sorted(pairs)
 
 
-def find_duplicates(
-    documents: Iterable[Document], config: Config | None = None, progress: Progress | None = None
-) -> Report:
-    """Find every cluster of versions of one story among `documents`."""
-    config = config or Config()
+def profile_documents(
+    documents: Iterable[Document], config: Config, progress: Progress | None = None
+) -> tuple[list[Profile], list[str], int]:
+    """Profiles of the documents long enough to judge (sorted by id), the ids of the others,
+    and the number of documents read."""
     profiles: list[Profile] = []
     too_short: list[str] = []
     read = 0
@@ -103,22 +129,39 @@ def find_duplicates(
         if progress:
             progress("read", read, 0)
     profiles.sort(key=lambda p: p.id)
+    return profiles, sorted(too_short), read
+
+
+def verify_and_cluster(
+    profiles: list[Profile], pairs: Iterable[tuple[int, int]], config: Config, progress: Progress | None = None
+) -> tuple[list[Cluster], int]:
+    """Verify candidate pairs (indexes into `profiles`) and cluster the duplicates."""
     by_id = {p.id: p for p in profiles}
     detector = Detector(by_id, config)
-    candidates = candidate_pairs(profiles, config)
+    pairs = list(pairs)
     verified = []
-    for n, (i, j) in enumerate(candidates, start=1):
+    for n, (i, j) in enumerate(pairs, start=1):
         scores = detector.score(profiles[i].id, profiles[j].id)
         if scores.duplicate:
             verified.append(scores)
         if progress:
-            progress("verify", n, len(candidates))
-    clusters = build_clusters(by_id, verified, detector.score, config)
+            progress("verify", n, len(pairs))
+    return build_clusters(by_id, verified, detector.score, config), len(verified)
+
+
+def find_duplicates(
+    documents: Iterable[Document], config: Config | None = None, progress: Progress | None = None
+) -> Report:
+    """Find every cluster of versions of one story among `documents`."""
+    config = config or Config()
+    profiles, too_short, read = profile_documents(documents, config, progress)
+    candidates = candidate_pairs(profiles, rare_words(profiles, config), config)
+    clusters, verified = verify_and_cluster(profiles, candidates, config, progress)
     return Report(
         config=config,
         documents=read,
         clusters=clusters,
-        too_short=sorted(too_short),
+        too_short=too_short,
         candidates=len(candidates),
-        verified=len(verified),
+        verified=verified,
     )

@@ -19,8 +19,12 @@ from rapidfuzz.distance import Indel
 from .config import Config
 from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem
 
-# A chain that starts within this many prose segments of the top of both texts is a lead.
-LEAD_WINDOW = 2
+# A restated lead starts within the first LEAD_SHORT segments of the shorter text (a summary
+# often rewrites its first sentence with a new dateline) and the first LEAD_LONG of the longer.
+LEAD_SHORT = 1
+LEAD_LONG = 3
+# Matched segments this similar on average are pasted, not restated.
+VERBATIM = 0.95
 
 
 @dataclass
@@ -146,8 +150,8 @@ def _chain(pairs: list[tuple[int, int, int]], n_b: int) -> list[tuple[int, int]]
     return out[::-1]
 
 
-def align(a: Profile, b: Profile, threshold: float) -> list[tuple[int, int]]:
-    """Matched segment pairs (index in a, index in b), forward in both texts."""
+def align(a: Profile, b: Profile, threshold: float) -> list[tuple[int, int, float]]:
+    """Matched segment pairs (index in a, index in b, similarity), forward in both texts."""
     if not a.stems or not b.stems:
         return []
     matrix = process.cdist(
@@ -156,7 +160,7 @@ def align(a: Profile, b: Profile, threshold: float) -> list[tuple[int, int]]:
     best_j = matrix.argmax(axis=1)
     best = matrix[np.arange(len(a.stems)), best_j]
     pairs = [(int(i), int(best_j[i]), int(a.lengths[i])) for i in np.nonzero(best >= threshold)[0]]
-    return _chain(pairs, len(b.stems))
+    return [(i, j, float(matrix[i, j])) for i, j in _chain(pairs, len(b.stems))]
 
 
 def verify(a: Profile, b: Profile, config: Config) -> PairScores:
@@ -174,7 +178,8 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
             "identical prose", tuple(range(n_a)), tuple(range(n_b)),
         )
 
-    chain = align(a, b, config.segment_match)
+    matches = align(a, b, config.segment_match)
+    chain = [(i, j) for i, j, _ in matches]
     size_a, size_b = max(a.size, 1), max(b.size, 1)
     cov_a = sum(int(a.lengths[i]) for i, _ in chain) / size_a
     cov_b = sum(int(b.lengths[j]) for _, j in chain) / size_b
@@ -189,7 +194,13 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
     short_cov = cov_a if short_is_a else cov_b
     short_size = size_a if short_is_a else size_b
     spread = short_cov - (max(runs) / short_size if runs else 0.0)
-    lead = bool(chain) and chain[0][0] <= LEAD_WINDOW and chain[0][1] <= LEAD_WINDOW
+    lead = False
+    if chain:
+        # A block pasted verbatim a little way down another article is a quotation (a follow-up
+        # reusing background), unless it is the very top of the longer text (a truncation).
+        top_short, top_long = chain[0] if short_is_a else chain[0][::-1]
+        restated = sum(sim for _, _, sim in matches) / len(matches) < VERBATIM
+        lead = top_short <= LEAD_SHORT and (top_long == 0 or (top_long <= LEAD_LONG and restated))
 
     if short_cov >= config.contained:
         duplicate, reason = True, f"{short_cov:.2f} of the shorter text is found in order in the other"
