@@ -89,7 +89,9 @@ def build(out: pathlib.Path, cmd: list[str], what: str) -> pathlib.Path:
     (tmp / "DONE").write_text(f"{shlex.join(cmd)}\n{run.stdout}{run.stderr}")
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
-    log(f"  {(run.stdout + run.stderr).strip()} ({time.perf_counter() - t0:.1f}s)")
+    log(
+        f"  {(run.stdout + run.stderr).strip().replace(str(tmp), str(out))} ({time.perf_counter() - t0:.1f}s)"
+    )
     return out
 
 

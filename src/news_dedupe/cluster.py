@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .config import Config
 from .verify import PairScores, Profile
 
+MAX_EXACT_GROUP = 40
 RELATIONS = ("original", "identical", "near-copy", "extended", "excerpt", "summary", "rewrite")
 
 
@@ -126,25 +127,36 @@ def build_clusters(
             roots = {uf.find(o) for o in region if o not in composite}
             for root in roots:
                 groups[root].add(doc)
-    # A page whose every region holds only other pages forms no story cluster of its own.
-    clusters = [_make_cluster(sorted(g), composite, profiles, score, config) for g in groups.values() if len(g) > 1]
+    clusters = []
+    for group in groups.values():
+        clusters.extend(_stars(sorted(group), composite, profiles, score, config))
     return sorted(clusters, key=lambda c: (c.representative, c.ids))
 
 
-def _make_cluster(
+def _stars(
     ids: list[str],
     composite: set[str],
     profiles: dict[str, Profile],
     score: Callable[[str, str], PairScores],
     config: Config,
-) -> Cluster:
-    original = choose_original(ids, composite, profiles, score)
-    members = [Member(original, "original", None)]
-    for doc in ids:
-        if doc != original:
-            p = score(original, doc)
-            members.append(Member(doc, relation(p, profiles[original], profiles[doc], config), p))
-    return Cluster(original, tuple(members))
+) -> list[Cluster]:
+    """Split a connected group into clusters whose every member is a verified version of the
+    cluster's original, so that A ~ B ~ C never puts C beside A on the strength of B alone."""
+    out = []
+    remaining = list(ids)
+    while len(remaining) > 1:
+        original = choose_original(remaining, composite, profiles, score)
+        members = [Member(original, "original", None)]
+        for doc in remaining:
+            if doc != original:
+                p = score(original, doc)
+                if p.duplicate:
+                    members.append(Member(doc, relation(p, profiles[original], profiles[doc], config), p))
+        taken = {m.id for m in members}
+        if len(members) > 1:
+            out.append(Cluster(original, tuple(members)))
+        remaining = [d for d in remaining if d not in taken]
+    return out
 
 
 def choose_original(
@@ -161,12 +173,15 @@ def choose_original(
     the article it carries. Ties go to the longer text, then to the smaller id.
     """
     eligible = [d for d in ids if d not in composite] or ids
+    # Past this size every pair would be aligned; the others' shares are then estimated from a
+    # fixed, order-independent sample of the group.
+    others = ids if len(ids) <= MAX_EXACT_GROUP else ids[:: -(-len(ids) // MAX_EXACT_GROUP)]
     best: tuple[float, int, str] | None = None
     chosen = eligible[0]
     for x in eligible:
         contained = 0.0
         covered: set[int] = set()
-        for y in ids:
+        for y in others:
             if y == x:
                 continue
             p = score(x, y)

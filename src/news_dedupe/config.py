@@ -50,12 +50,15 @@ class Config:
     # A version that is found in order in another for at least this share of its text is a
     # copy, an excerpt or contained in a longer page, whatever the shape of the match.
     contained: float = 0.9
-    # A rewrite follows its source from start to end: coverage in several separate runs,
-    # with at least `spread` of the shorter text outside the longest run, and `rewrite` in all.
-    rewrite: float = 0.35
-    spread: float = 0.1
-    # A truncated lead or summary: one run that starts at the top of both texts.
-    lead: float = 0.5
+    # A rewrite follows its source from start to end: nearly half of the shorter text found in
+    # order, in two runs or more, with at least `spread` of it outside the longest run. (On BBC
+    # news, next-day updates of one report reach about 0.4 in order; translated retellings
+    # reach a median 0.8.)
+    rewrite: float = 0.45
+    spread: float = 0.15
+    # A truncated lead or summary: one run from the top of both texts, more than half of the
+    # shorter text restated.
+    lead: float = 0.55
     # A follow-up that pastes one background paragraph matches in one run in the middle: it
     # meets none of the rules above unless the pasted block is nearly all of the shorter text.
 
@@ -96,5 +99,5 @@ PRESETS: dict[str, Config] = {
     "strict": Config(segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=64),
     "balanced": Config(),
     # Reaches further into heavy rewrites, at some risk to precision.
-    "loose": Config(segment_match=0.35, contained=0.85, rewrite=0.3, spread=0.08, lead=0.4),
+    "loose": Config(segment_match=0.35, contained=0.85, rewrite=0.35, spread=0.1, lead=0.45),
 }

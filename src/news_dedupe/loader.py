@@ -33,9 +33,12 @@ from .loader_formats import (
     OnBad,
     Part,
     TextSplitter,
+    html_article,
     is_blank,
     read_csv,
     read_jsonl,
+    read_parquet,
+    read_warc,
 )
 
 __all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "load", "split_text"]
@@ -54,10 +57,20 @@ WARNING_KINDS = (
 STDIN_NAME = "<stdin>"
 _CHUNK = 1 << 20  # bytes read at a time
 _SAMPLE = 1 << 16  # bytes looked at to choose an encoding (at least; the first chunk is used whole)
+_ZSTD_SLICE = 1 << 14  # compressed bytes given to zstd at a time
 _BINARY_WINDOW = 8192  # a NUL byte in this many first bytes means a binary file
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
 _MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
-_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".tsv": "tsv"}
+_FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".parquet": "parquet",
+    ".html": "html",
+    ".htm": "html",
+    ".warc": "warc",
+}
 _BOMS = (  # longest first: the UTF-32-LE mark starts with the UTF-16-LE one
     (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32-LE"),
     (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32-BE"),
@@ -231,7 +244,11 @@ class _TextToBytes:
         self._stream = stream
 
     def read(self, size: int = -1) -> bytes:
-        return self._stream.read(size).encode("utf-8", "surrogateescape")
+        text = self._stream.read(size)
+        try:
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # lone surrogates that no bytes could have made
+            return text.encode("utf-8", "replace")
 
 
 def _raw_chunks(stream: Any, name: str) -> Iterator[bytes]:
@@ -283,19 +300,22 @@ def _zstd_chunks(stream: Any, name: str) -> Iterator[bytes]:
     context = zstandard.ZstdDecompressor()
     frame = context.decompressobj()
     fed = False  # has the current frame been given any bytes?
-    for data in _raw_chunks(stream, name):
-        while data:
-            try:
-                out = frame.decompress(data)
-            except zstandard.ZstdError as e:
-                raise InputError(f"{name}: truncated or corrupt zstd stream ({e})") from None
-            fed = True
-            if out:
-                yield out
-            if not frame.eof:
-                break
-            data = frame.unused_data  # the next frame of a concatenated file
-            frame, fed = context.decompressobj(), False
+    for chunk in _raw_chunks(stream, name):
+        # Small slices keep each output piece small: zstd can expand data a thousandfold.
+        for start in range(0, len(chunk), _ZSTD_SLICE):
+            data = chunk[start : start + _ZSTD_SLICE]
+            while data:
+                try:
+                    out = frame.decompress(data)
+                except zstandard.ZstdError as e:
+                    raise InputError(f"{name}: truncated or corrupt zstd stream ({e})") from None
+                fed = True
+                if out:
+                    yield out
+                if not frame.eof:
+                    break
+                data = frame.unused_data  # the next frame of a concatenated file
+                frame, fed = context.decompressobj(), False
     if fed and not frame.eof:
         raise InputError(f"{name}: truncated or corrupt zstd stream (ended inside a frame)")
 
@@ -316,7 +336,10 @@ def _guess_legacy(sample: bytes) -> str | None:
         from charset_normalizer.utils import is_multi_byte_encoding
     except ImportError:
         return None
-    matches = list(from_bytes(sample))
+    try:
+        matches = list(from_bytes(sample))
+    except Exception:  # a guess is optional: never let the guesser stop the run
+        return None
     if not matches or matches[0].chaos > 0.1:
         return None
     best = matches[0]
@@ -342,7 +365,7 @@ def _mostly_utf8(head: bytes, at_eof: bool) -> bool:
 
 
 def _decoded(
-    chunks: Iterator[bytes], codec: str, label: str, offset: int, name: str, report: Callable[..., None]
+    chunks: Iterator[bytes], codec: str, label: str, offset: int, report: Callable[..., None]
 ) -> Iterator[str]:
     """Decode strictly until the first bad byte, report its offset once, then decode with U+FFFD."""
     decoder = codecs.getincrementaldecoder(codec)("strict")
@@ -353,7 +376,7 @@ def _decoded(
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as e:
-                _report_bad_byte(report, name, label, offset - len(pending) + e.start)
+                _report_bad_byte(report, label, offset - len(pending) + e.start)
                 decoder, strict = codecs.getincrementaldecoder(codec)("replace"), False
                 text = decoder.decode(pending + chunk)
         else:
@@ -365,13 +388,13 @@ def _decoded(
         text = decoder.decode(b"", final=True)
     except UnicodeDecodeError as e:
         pending = decoder.getstate()[0]
-        _report_bad_byte(report, name, label, offset - len(pending) + e.start)
+        _report_bad_byte(report, label, offset - len(pending) + e.start)
         text = pending.decode(codec, "replace")
     if text:
         yield text
 
 
-def _report_bad_byte(report: Callable[..., None], name: str, label: str, offset: int) -> None:
+def _report_bad_byte(report: Callable[..., None], label: str, offset: int) -> None:
     report("encoding", f"byte {offset}", f"invalid {label}, decoded with replacement", False)
 
 
@@ -442,6 +465,9 @@ class _Loader:
         else:
             context = _open(path)
         with context as raw:
+            if fmt in ("parquet", "warc"):
+                yield from self._archive(name, raw, compression, fmt)
+                return
             chunks = _decompressed(raw, name, compression)
             head: list[bytes] = []
             size = 0
@@ -460,6 +486,24 @@ class _Loader:
             if texts is None:
                 return
             yield from self._documents(name, fmt, _lines(texts))
+
+    def _archive(self, name: str, raw: Any, compression: str | None, fmt: str) -> Iterator[Document]:
+        """Parquet tables and WARC archives: binary containers with their own records."""
+        opts = self.options
+        if fmt == "parquet":
+            if compression is not None:
+                raise InputError(f"{name}: compressed Parquet files are not supported; decompress it first")
+            parts = read_parquet(raw, name, opts.id_field, opts.text_field, self._on_bad(name, "record"))
+        else:
+            chunks = _decompressed(raw, name, compression)
+            first = next(chunks, b"")
+            if not first:
+                self._emit("empty", name, "", "empty file, skipped", True)
+                return
+            if not first.startswith(b"WARC/"):
+                raise InputError(f"{name}: not a WARC archive (it does not begin with 'WARC/')")
+            parts = read_warc(_Replay(first, chunks), name)
+        yield from self._yield_parts(name, parts, "record")
 
     def _stdin_compressed(self, first: bytes, rest: Iterator[bytes], method: str) -> Iterator[Document]:
         stream = _Replay(first, rest)
@@ -483,7 +527,7 @@ class _Loader:
             if head.startswith(bom):
                 if codec != "utf-8":
                     report("decoded-as", "", f"decoded as {label} (byte order mark)", False)
-                return _decoded(_strip_first(chunks, len(bom)), codec, label, len(bom), name, report)
+                return _decoded(_strip_first(chunks, len(bom)), codec, label, len(bom), report)
         nul = head.find(b"\x00", 0, _BINARY_WINDOW)
         if nul >= 0:
             report("binary", f"byte {nul}", "NUL byte, looks like a binary file, skipped", True)
@@ -492,56 +536,74 @@ class _Loader:
             encoding = _guess_legacy(head[: 4 * _SAMPLE])
             if encoding is not None:
                 report("decoded-as", "", f"decoded as {encoding}", False)
-                return _decoded(chunks, encoding, encoding, 0, name, report)
-        return _decoded(chunks, "utf-8", "UTF-8", 0, name, report)
+                return _decoded(chunks, encoding, encoding, 0, report)
+        return _decoded(chunks, "utf-8", "UTF-8", 0, report)
 
     def _documents(self, name: str, fmt: str, lines: Iterator[str]) -> Iterator[Document]:
         """Documents from the lines of one file, with the warnings about what was passed over."""
         opts = self.options
-        splitter: TextSplitter | None = None
-        if fmt == "text":
-            splitter = TextSplitter(name, self._separator)
-            parts: Iterator[Part] = splitter.parts(lines)
-        elif fmt == "jsonl":
-            parts = read_jsonl(lines, name, opts.id_field, opts.text_field, self._on_bad(name))
-        else:
+        if fmt == "jsonl":
+            parts = read_jsonl(lines, name, opts.id_field, opts.text_field, self._on_bad(name, "line"))
+            yield from self._yield_parts(name, parts, "line")
+        elif fmt in ("csv", "tsv"):
             delimiter = "\t" if fmt == "tsv" else ","
-            parts = read_csv(lines, name, delimiter, opts.id_field, opts.text_field, self._on_bad(name))
+            on_bad = self._on_bad(name, "line")
+            yield from self._yield_parts(
+                name, read_csv(lines, name, delimiter, opts.id_field, opts.text_field, on_bad), "line"
+            )
+        elif fmt == "html":
+            url, text = html_article("\n".join(lines), name)
+            yield from self._yield_parts(name, iter([(url or name, text, 1)]), "", single=True)
+        else:
+            splitter = TextSplitter(name, self._separator)
+            yield from self._yield_parts(name, splitter.parts(lines), "line", splitter)
+
+    def _yield_parts(
+        self,
+        name: str,
+        parts: Iterator[Part],
+        unit: str,
+        splitter: TextSplitter | None = None,
+        single: bool = False,
+    ) -> Iterator[Document]:
+        """Documents from the parts of one file: blank ones skipped, ids made unique, style told."""
         yielded = seen = 0
-        for ident, body, line in parts:
+        for ident, body, number in parts:
             seen += 1
-            single = splitter is not None and splitter.style is None
-            place = "" if single else f"line {line}"
+            whole = single or (splitter is not None and splitter.style is None)
+            place = "" if whole else f"{unit} {number}"
             if is_blank(body):
-                if single:
-                    self._emit("empty", name, "", "empty file, skipped", True)
+                if whole:
+                    self._emit(
+                        "empty",
+                        name,
+                        "",
+                        "empty file, skipped" if not single else "no text found, skipped",
+                        True,
+                    )
                 else:
                     self._emit("empty", name, place, f"document {ident!r} is empty, skipped", True)
                 continue
             yielded += 1
-            yield Document(self._unique(ident, name, place), body, name if single else f"{name}:{line}")
+            source = name if whole else f"{name}:{number}" if unit == "line" else f"{name}:{place}"
+            yield Document(self._unique(ident, name, place), body, source)
         style = splitter.style if splitter is not None else None
         if style is not None:
             if yielded == 0:
                 self._emit("only-separators", name, "", "only separators, no text, skipped", True)
             else:
-                self._emit(
-                    "separator-style",
-                    name,
-                    "",
-                    f"split at {style.name} separators ({style.template}): {yielded} documents",
-                    False,
-                )
+                message = f"split at {style.name} separators ({style.template}): {yielded} documents"
+                self._emit("separator-style", name, "", message, False)
         elif splitter is None and seen == 0:
-            self._emit("empty", name, "", "no records, skipped", True)
+            self._emit("empty", name, "", f"no {'records' if unit == 'line' else 'documents'}, skipped", True)
 
-    def _on_bad(self, name: str) -> OnBad:
-        def on_bad(line: int, reason: str) -> None:
+    def _on_bad(self, name: str, unit: str) -> OnBad:
+        def on_bad(number: int, reason: str) -> None:
             if not self.options.skip_bad_records:
                 raise InputError(
-                    f"{name}: line {line}: {reason}; use --skip-bad-records to pass over bad records"
+                    f"{name}: {unit} {number}: {reason}; use --skip-bad-records to pass over bad records"
                 )
-            self._emit("bad-record", name, f"line {line}", f"{reason}, record skipped", True)
+            self._emit("bad-record", name, f"{unit} {number}", f"{reason}, record skipped", True)
 
         return on_bad
 
@@ -572,19 +634,25 @@ def _strip_first(chunks: Iterator[bytes], n: int) -> Iterator[bytes]:
 
 
 class _Replay:
-    """A readable stream over bytes already read followed by the chunks still to come."""
+    """A readable stream over bytes already read followed by the chunks still to come.
+
+    Reads of any size cost time linear in what they return: the buffer is sliced only when a
+    new chunk is appended to what is left of it.
+    """
 
     def __init__(self, first: bytes, rest: Iterator[bytes]) -> None:
         self._buffer = first
+        self._at = 0
         self._rest = rest
 
     def read(self, size: int = -1) -> bytes:
-        while size < 0 or len(self._buffer) < size:
+        while size < 0 or len(self._buffer) - self._at < size:
             more = next(self._rest, b"")
             if not more:
                 break
-            self._buffer += more
-        if size < 0:
-            size = len(self._buffer)
-        out, self._buffer = self._buffer[:size], self._buffer[size:]
+            self._buffer = self._buffer[self._at :] + more
+            self._at = 0
+        end = len(self._buffer) if size < 0 else self._at + size
+        out = self._buffer[self._at : end]
+        self._at += len(out)
         return out

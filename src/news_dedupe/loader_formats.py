@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
+from typing import NoReturn
 
 from .errors import InputError
 
@@ -376,3 +377,106 @@ def read_csv(
             continue
         ident = row[id_at] if 0 <= id_at < len(row) else ""
         yield ident or f"{name}#{number}", row[text_at], number
+
+
+# --- optional formats: Parquet, saved HTML pages, WARC archives ---------------------------------
+# Their libraries are imported only when such a file is met; a missing one names the extra.
+
+
+def _need(module: str, name: str, what: str, extra: str) -> NoReturn:
+    raise InputError(f"{name}: {what} needs the {module} package: install news-dedupe[{extra}]")
+
+
+def read_parquet(source: object, name: str, id_field: str, text_field: str, on_bad: OnBad) -> Iterator[Part]:
+    """One document per row of a Parquet file; the third item of each part is the row number."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        _need("pyarrow", name, "reading Parquet files", "parquet")
+    failures = (OSError, ValueError, pa.ArrowException)
+    try:
+        table = pq.ParquetFile(source)
+    except failures as e:
+        raise InputError(f"{name}: not a readable Parquet file ({e})") from None
+    columns = table.schema_arrow.names
+    if text_field not in columns:
+        raise InputError(
+            f"{name}: no {text_field!r} column ({_fields(columns)}); choose the text column with --text-field"
+        )
+    wanted = [text_field] + ([id_field] if id_field in columns and id_field != text_field else [])
+    row = 0
+    batches = table.iter_batches(batch_size=1024, columns=wanted)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except failures as e:
+            raise InputError(f"{name}: record {row + 1}: cannot read the Parquet data ({e})") from None
+        for record in batch.to_pylist():
+            row += 1
+            text = record[text_field]
+            if not isinstance(text, str):
+                on_bad(row, f"field {text_field!r} is not a string")
+                continue
+            ident = _record_id(record.get(id_field))
+            if ident == "":
+                on_bad(row, f"field {id_field!r} is not a string or a number")
+                continue
+            yield ident or f"{name}#{row}", text, row
+
+
+def html_article(page: str | bytes, name: str, url: str | None = None) -> tuple[str | None, str]:
+    """(URL, main text) of a saved web page, by trafilatura; the text is "" when none is found."""
+    try:
+        import trafilatura
+    except ImportError:
+        _need("trafilatura", name, "extracting article text from HTML", "html")
+    try:
+        found = trafilatura.bare_extraction(page, url=url, with_metadata=True)
+    except Exception as e:  # a third-party parser on arbitrary input: report, never crash
+        raise InputError(f"{name}: cannot extract text from the HTML ({type(e).__name__}: {e})") from None
+    if found is None:
+        return url, ""
+    found_url = getattr(found, "url", None) if not isinstance(found, dict) else found.get("url")
+    text = getattr(found, "text", None) if not isinstance(found, dict) else found.get("text")
+    return url or found_url or None, text or ""
+
+
+def read_warc(stream: object, name: str) -> Iterator[Part]:
+    """One document per HTML page (response or resource, status 2xx) in a WARC archive; its id is
+    the page's WARC-Target-URI, its third item the record number. Other records are passed over."""
+    try:
+        from warcio.archiveiterator import ArchiveIterator
+    except ImportError:
+        _need("warcio", name, "reading WARC archives", "warc")
+    number = 0
+    records = iter(ArchiveIterator(stream))
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except InputError:
+            raise  # from the stream below: a truncated or corrupt compressed file
+        except Exception as e:  # a third-party parser on arbitrary input: report, never crash
+            raise InputError(f"{name}: record {number + 1}: not a readable WARC record ({e})") from None
+        number += 1
+        if record.rec_type not in ("response", "resource"):
+            continue
+        http = record.http_headers
+        if http is not None and not str(http.get_statuscode() or "200").startswith("2"):
+            continue
+        content_type = (http or record.rec_headers).get_header("Content-Type") or ""
+        if "html" not in content_type.lower():
+            continue
+        url = record.rec_headers.get_header("WARC-Target-URI")
+        try:
+            payload = record.content_stream().read()
+        except InputError:
+            raise
+        except Exception as e:  # e.g. a broken chunked or gzip Content-Encoding
+            raise InputError(f"{name}: record {number}: cannot read the payload ({e})") from None
+        found_url, text = html_article(payload, f"{name}: record {number}", url)
+        yield found_url or f"{name}#{number}", text, number

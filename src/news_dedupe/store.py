@@ -1,0 +1,805 @@
+"""The persistent index: every document a batch gate has accepted, so that each new batch is
+checked against all of them.
+
+Per document the index keeps what checking needs and nothing that runs code when read: the id,
+when and from where it was added, its profile as zlib-compressed JSON (never pickle: an index
+received from a stranger must not be able to run code), its LSH band keys and its prose
+fingerprint. Beside them: the document frequency of every content word and the number of
+documents, so that the rare words of a batch are judged against everything indexed
+(`pipeline.rare_words(..., df=, n_docs=)`), and the hashing parameters the index was built with,
+so that a run whose signatures could not match the stored ones is refused.
+
+Two stores share one interface, `Store`: `SQLiteStore`, one file and the default, and
+`store_redis.RedisStore` for runners that share an index. `open_store` chooses by the spec.
+Checking a batch: `prepare` (profile, rare words with the stored frequencies, band keys), then
+`check_batch` (stored candidates by band key and fingerprint, verify, cluster), then optionally
+`add_clean`; `index add` is `prepare` then `add_batch`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import pathlib
+import sqlite3
+import time
+import zlib
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import datasketch
+import numpy as np
+
+from .config import Config
+from .document import Document
+from .errors import StoreError
+from .pipeline import Progress, Report, candidate_pairs, profile_documents, rare_words, verify_and_cluster
+from .signature import SCHEME, Signer
+from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem, tokenize
+from .verify import Profile
+
+__all__ = [
+    "AddResult", "Batch", "CheckResult", "IndexInfo", "IndexedDoc", "NewDoc", "SQLiteStore", "Store",
+    "add_batch", "add_clean", "band_keys", "check_batch", "dump_profile", "hashing_params", "iso",
+    "load_profile", "open_store", "prepare",
+]
+
+# Version of the stored layout; an index written by a newer layout is refused, not misread.
+FORMAT_VERSION = 1
+# Version of text normalisation, segmentation and the stop-word list (text.py): stored
+# profiles, band keys and frequencies were computed with them. Raise it when text.py changes
+# what it produces; the probe below also catches a change nobody remembered to number.
+NORMALISATION_VERSION = 1
+BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
+_CHUNK = 500  # ids per IN (...) query
+
+_PROBE_TEXT = (
+    "The \u201cShi\u2019ite\u201d leader\u2019s U.S.\u2013led coalition met officials in Baghdad on Wednesday, "
+    "Reuters said, and they were not pleased with it.\n"
+    "\u4f0a\u62c9\u514b\u603b\u7406\u5b98\u90b8\u906d\u5230\u706b\u7bad\u88ad\u51fb\u3002\u5b98\u5458\u8868\u793a\u3002\n"
+    "\u00c7a co\u00fbte 12,5 \u20ac \u00e0 l'\u00c9tat, n'est-ce pas ? Stra\u00dfe \ufb01nal \u2160"
+)
+
+Guard = Callable[[], Collection[str]]
+
+
+def iso(t: float) -> str:
+    """A stored time as ISO 8601 in UTC, to the second."""
+    return datetime.fromtimestamp(t, timezone.utc).isoformat(timespec="seconds")
+
+
+# -- what a run must share with the index --------------------------------------------------
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=8).hexdigest()
+
+
+def normalisation_probe() -> str:
+    """A digest of what text.py makes of a fixed text in several scripts, and of its stop words."""
+    segs = mark_prose(segments(_PROBE_TEXT))
+    data = [[list(s.tokens), s.prose] for s in segs], sorted(STOPWORDS)
+    return _digest(json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def signature_probe(config: Config) -> str:
+    """A digest of the MinHash values of a fixed set: it changes if datasketch's permutations do."""
+    values = Signer(config.num_perm, config.seed).hashvalues(["probe", "news", "dedupe"])
+    return _digest(values.astype("<u4").tobytes())
+
+
+def hashing_params(config: Config) -> dict[str, str]:
+    """Every parameter that signatures, band keys, stored profiles or frequencies depend on."""
+    return {
+        "scheme": SCHEME,
+        "num_perm": str(config.num_perm),
+        "lsh_bands": str(config.lsh_bands),
+        "rows": str(config.lsh_rows),
+        "shingle_size": str(config.shingle_size),
+        "stem_length": str(config.stem_length),
+        "seed": str(config.seed),
+        "normalisation": str(NORMALISATION_VERSION),
+    }
+
+
+def _new_meta(config: Config, now: float) -> dict[str, str]:
+    return {
+        "format": str(FORMAT_VERSION),
+        "created": repr(now),
+        "updated": repr(now),
+        "documents": "0",
+        "datasketch": datasketch.__version__,
+        **hashing_params(config),
+        "signature_probe": signature_probe(config),
+        "normalisation_probe": normalisation_probe(),
+    }
+
+
+def _meta_config(spec: str, meta: dict[str, str], config: Config | None) -> Config:
+    """The configuration to run with: `config` once checked against the stored parameters, or,
+    without one (info, remove, prune), the stored hashing parameters on the defaults."""
+    if "format" not in meta:
+        raise StoreError(f"{spec}: not a news-dedupe index (no format version in its meta data)")
+    try:
+        fmt = int(meta["format"])
+        stored = {k: int(meta[k]) for k in ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed")}
+    except (KeyError, ValueError) as err:
+        raise StoreError(f"{spec}: not a news-dedupe index, or a damaged one (meta data: {err})") from err
+    if fmt > FORMAT_VERSION:
+        raise StoreError(
+            f"{spec}: written by a newer news-dedupe (index format {fmt}, this one reads {FORMAT_VERSION}); "
+            "upgrade news-dedupe"
+        )
+    if config is None:
+        try:
+            return Config().replace(**stored)
+        except Exception as err:  # ConfigError, from values no release writes
+            raise StoreError(f"{spec}: damaged meta data ({err})") from err
+    mine = hashing_params(config)
+    differ = [k for k, v in mine.items() if meta.get(k) != v]
+    if differ:
+        built = ", ".join(f"{k}={meta.get(k, '?')}" for k in differ)
+        this = ", ".join(f"{k}={mine[k]}" for k in differ)
+        raise StoreError(f"{spec}: built with {built}, this run has {this}; use the same options or a new index")
+    if meta.get("normalisation_probe") != normalisation_probe():
+        raise StoreError(
+            f"{spec}: built with a text normalisation that differs from this version of news-dedupe "
+            "(the same text gives other tokens); build a new index"
+        )
+    if meta.get("signature_probe") != signature_probe(config):
+        raise StoreError(
+            f"{spec}: built with datasketch {meta.get('datasketch', '?')}, this run has datasketch "
+            f"{datasketch.__version__} and its MinHash values differ; install datasketch "
+            f"{meta.get('datasketch', '?')} or build a new index"
+        )
+    return config
+
+
+# -- band keys and profiles ------------------------------------------------------------------
+
+
+def band_keys(hashvalues: np.ndarray, config: Config) -> tuple[int, ...]:
+    """One key per LSH band: the 63-bit blake2b of the band's `rows` 32-bit MinHash values.
+
+    Two documents share a bucket exactly when those values are equal (up to a 2^-63 collision),
+    which is datasketch's MinHashLSH rule; unlike hash(), the key is the same in every process
+    and on every machine, and it fits SQLite's signed 64-bit INTEGER.
+    """
+    rows = config.lsh_rows
+    raw = hashvalues.astype("<u4").tobytes()
+    width = 4 * rows
+    return tuple(
+        int.from_bytes(hashlib.blake2b(raw[k * width : (k + 1) * width], digest_size=8).digest(), "little") >> 1
+        for k in range(config.lsh_bands)
+    )
+
+
+def pack_keys(keys: Sequence[int]) -> bytes:
+    return np.asarray(keys, dtype="<i8").tobytes()
+
+
+def unpack_keys(blob: bytes) -> list[int]:
+    return [int(k) for k in np.frombuffer(blob, dtype="<i8")]
+
+
+def dump_profile(p: Profile) -> bytes:
+    """A profile as zlib-compressed JSON: id, word count, fingerprint and the prose segments.
+
+    A segment's tokens are what `tokenize` makes of its text, from offset `s` (a long sentence
+    is cut into pieces); only when they are not (never seen, but cheap to allow) are they
+    stored as well. Stems, lengths, shingles and content words follow from the tokens and the
+    index's hashing parameters, so they are rebuilt rather than stored.
+    """
+    segs = []
+    for s in p.segments:
+        item: dict[str, Any] = {"l": s.line, "x": s.text}
+        if not s.prose:
+            item["p"] = False
+        toks = tokenize(s.text)
+        n = len(s.tokens)
+        start = next((i for i in range(0, len(toks) - n + 1) if tuple(toks[i : i + n]) == s.tokens), None)
+        if start is None:
+            item["t"] = list(s.tokens)
+        else:
+            if start:
+                item["s"] = start
+            if start + n != len(toks):
+                item["n"] = n
+        segs.append(item)
+    data = {"id": p.id, "w": p.words, "f": p.fingerprint.hex(), "g": segs}
+    return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def load_profile(blob: bytes, config: Config) -> Profile:
+    """Rebuild the `Profile` that `dump_profile` stored; StoreError if the blob is damaged."""
+    try:
+        data = json.loads(zlib.decompress(blob).decode("utf-8"))
+        segs = []
+        for item in data["g"]:
+            text = str(item["x"])
+            if "t" in item:
+                toks = tuple(str(t) for t in item["t"])
+            else:
+                all_toks = tokenize(text)
+                start = int(item.get("s", 0))
+                end = start + int(item["n"]) if "n" in item else len(all_toks)
+                toks = tuple(all_toks[start:end])
+            segs.append(Segment(toks, int(item["l"]), text, bool(item.get("p", True))))
+        doc_id, words, fingerprint = str(data["id"]), int(data["w"]), bytes.fromhex(data["f"])
+    except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise StoreError(f"a stored profile is damaged ({type(err).__name__}: {err})") from err
+    stems = [tuple(stem(s.tokens, config.stem_length)) for s in segs]
+    flat = [t for s in stems for t in s]
+    return Profile(
+        id=doc_id,
+        words=words,
+        segments=segs,
+        stems=stems,
+        lengths=np.array([len(s) for s in stems], dtype=np.int64),
+        shingles=shingles(flat, config.shingle_size),
+        fingerprint=fingerprint,
+        content=[t[: config.stem_length] for s in segs for t in s.tokens if t not in STOPWORDS],
+    )
+
+
+# -- the interface ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexedDoc:
+    """An indexed document as a report names it."""
+
+    id: str
+    added: float
+    source: str
+    fingerprint: bytes = b""
+
+
+@dataclass(frozen=True)
+class NewDoc:
+    """A document ready to be stored: its profile, where it came from, its band keys (none when
+    it has no rare word: an empty MinHash would put it in one bucket with all such documents)."""
+
+    profile: Profile
+    source: str
+    keys: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    added: list[str]
+    existing: list[str]  # ids already in the index (or twice in the batch): skipped, not overwritten
+    excluded: list[str] = field(default_factory=list)  # left out by the guard
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    spec: str
+    backend: str
+    format: int
+    documents: int
+    words: int
+    created: float
+    updated: float
+    params: dict[str, str]
+    oldest: float | None
+    newest: float | None
+    size: int | None  # bytes on disk, when the backend knows
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.spec,
+            "backend": self.backend,
+            "format": self.format,
+            "documents": self.documents,
+            "words": self.words,
+            "created": iso(self.created),
+            "updated": iso(self.updated),
+            "oldest": iso(self.oldest) if self.oldest is not None else None,
+            "newest": iso(self.newest) if self.newest is not None else None,
+            "size": self.size,
+            "parameters": self.params,
+        }
+
+
+class Store(ABC):
+    """What checking and adding need of an index. Every method raises StoreError, never a
+    backend's own exception; reads see committed data only; `add` and `remove` are atomic."""
+
+    backend = ""
+
+    def __init__(self, spec: str, config: Config) -> None:
+        self.spec = spec  # as the user gave it (a password hidden): every message names it
+        self.config = config  # the run's configuration, its hashing fields equal to the index's
+
+    @abstractmethod
+    def count(self) -> int:
+        """Documents in the index."""
+
+    @abstractmethod
+    def df(self, words: Collection[str]) -> dict[str, int]:
+        """Stored document frequencies of `words` (words never seen are left out)."""
+
+    @abstractmethod
+    def lookup(self, keys: Sequence[Sequence[int]], fingerprints: Sequence[bytes]) -> list[set[str]]:
+        """For each query (its band keys and fingerprint), the ids of indexed documents that share
+        a band bucket or the fingerprint with it."""
+
+    @abstractmethod
+    def documents(self, ids: Collection[str]) -> dict[str, IndexedDoc]:
+        """Those of `ids` that are indexed."""
+
+    @abstractmethod
+    def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
+        """The stored profiles of those of `ids` that are indexed."""
+
+    @abstractmethod
+    def add(self, docs: Sequence[NewDoc], added: float, guard: Guard | None = None) -> AddResult:
+        """Store `docs` in one atomic write, skipping ids already indexed.
+
+        `guard`, when given, runs once the write is under way (SQLite: inside the write
+        transaction; Redis: after WATCH, before MULTI) and returns ids to leave out: a check
+        uses it to look again at what other runs added since it looked.
+        """
+
+    @abstractmethod
+    def remove(self, ids: Collection[str]) -> list[str]:
+        """Remove the documents `ids` in one atomic write; the ids that were indexed."""
+
+    @abstractmethod
+    def older_than(self, cutoff: float) -> list[str]:
+        """Ids of documents added before `cutoff` (seconds since the epoch), oldest first."""
+
+    @abstractmethod
+    def info(self) -> IndexInfo: ...
+
+    @abstractmethod
+    def verify(self) -> list[str]:
+        """Problems found by a consistency check; empty when the index is sound."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def prune(self, cutoff: float) -> list[str]:
+        return self.remove(self.older_than(cutoff))
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(spec: str, config: Config | None = None, create: bool = False) -> Store:
+    """The index named by `spec`: `redis://host:port/db` (or `rediss://`) for a Redis server,
+    anything else is the path of an SQLite file. `create` makes a new index when there is none.
+
+    With `config`, a run whose hashing parameters differ from the stored ones is refused;
+    without, the stored ones are used (for commands that only read or remove).
+    """
+    if spec.startswith(("redis://", "rediss://")):
+        from .store_redis import RedisStore
+
+        return RedisStore(spec, config, create)
+    return SQLiteStore(spec, config, create)
+
+
+# -- SQLite ----------------------------------------------------------------------------------
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE documents (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused, so a band row names one document
+    id TEXT NOT NULL UNIQUE,
+    added REAL NOT NULL,                  -- seconds since the epoch
+    source TEXT NOT NULL,
+    fingerprint BLOB NOT NULL,
+    keys BLOB NOT NULL,                   -- its band keys (int64, little-endian), to remove it again
+    profile BLOB NOT NULL                 -- zlib-compressed JSON, see dump_profile
+);
+CREATE INDEX documents_added ON documents (added);
+CREATE INDEX documents_fingerprint ON documents (fingerprint);
+CREATE TABLE bands (
+    band INTEGER NOT NULL,
+    key INTEGER NOT NULL,
+    doc INTEGER NOT NULL,  -- documents.n
+    PRIMARY KEY (band, key, doc)
+) WITHOUT ROWID;
+CREATE TABLE df (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SQLiteStore(Store):
+    """One SQLite file in WAL mode. Each add or remove is one `BEGIN IMMEDIATE` transaction, so
+    concurrent writers queue (up to BUSY_TIMEOUT) and a killed writer leaves the index as it
+    was before its batch; readers never wait for writers."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str, config: Config | None, create: bool) -> None:
+        self.path = path
+        if os.path.isdir(path):
+            raise StoreError(f"{path}: is a directory, not an index file")
+        if not create and not os.path.exists(path):
+            raise StoreError(f"{path}: no such index (create one with `dedupe index add --index {path} FILE…`)")
+        uri = pathlib.Path(path).absolute().as_uri() + ("?mode=rwc" if create else "?mode=rw")
+        self.db: sqlite3.Connection | None = None
+        with self._errors():
+            self.db = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                meta = self._open(config, create)
+            except BaseException:
+                self.db.close()
+                raise
+        super().__init__(path, _meta_config(path, meta, config))
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        if self.db is None:
+            raise StoreError(f"{self.path}: the index is closed")
+        return self.db
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """sqlite3 errors as one StoreError line that names the file and says what to do."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            text = str(err)
+            if "not a database" in text:
+                msg = "not a news-dedupe index (not an SQLite database)"
+            elif "malformed" in text or "corrupt" in text:
+                msg = f"the index is corrupt ({text}); restore it from a copy or build a new one"
+            elif "locked" in text or "busy" in text:
+                msg = f"another process kept the index locked for {BUSY_TIMEOUT:.0f} s; try again"
+            elif "unable to open" in text:
+                msg = f"cannot open the index ({text})"
+            elif "readonly" in text:
+                msg = f"cannot write to the index ({text})"
+            else:
+                msg = f"index error ({type(err).__name__}: {text})"
+            raise StoreError(f"{self.path}: {msg}") from err
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def _open(self, config: Config | None, create: bool) -> dict[str, str]:
+        db = self._db
+        db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        for _ in range(50):  # two processes creating one file race to set the mode
+            try:
+                db.execute("PRAGMA journal_mode = WAL").fetchone()
+                break
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err):
+                    raise
+                time.sleep(0.1)
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("PRAGMA temp_store = MEMORY")
+        db.execute("PRAGMA cache_size = -262144")  # 256 MB: band lookups touch many pages
+
+        def tables() -> set[str]:
+            return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+        if "meta" not in tables():
+            if not create:
+                what = "an empty database" if not tables() else "an SQLite database without a meta table"
+                raise StoreError(f"{self.path}: not a news-dedupe index ({what})")
+            with self._write():
+                found = tables()
+                if "meta" not in found:  # else another process made it meanwhile
+                    if found - {"sqlite_sequence"}:
+                        raise StoreError(
+                            f"{self.path}: not a news-dedupe index (an SQLite database without a meta "
+                            "table); give a new file name"
+                        )
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            db.execute(statement)
+                    db.executemany(
+                        "INSERT INTO meta (key, value) VALUES (?, ?)",
+                        _new_meta(config or Config(), time.time()).items(),
+                    )
+        return {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
+
+    def _meta(self, key: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path}: damaged index (no {key} in its meta data)")
+        return str(row[0])
+
+    def count(self) -> int:
+        with self._errors():
+            return int(self._meta("documents"))
+
+    def df(self, words: Collection[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with self._errors():
+            for chunk in _chunks(sorted(words)):
+                marks = ",".join("?" * len(chunk))
+                out.update(self._db.execute(f"SELECT word, df FROM df WHERE word IN ({marks})", chunk))
+        return out
+
+    def lookup(self, keys: Sequence[Sequence[int]], fingerprints: Sequence[bytes]) -> list[set[str]]:
+        hits: list[set[str]] = [set() for _ in range(max(len(keys), len(fingerprints)))]
+        db = self._db
+        with self._errors():
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
+            db.execute("DELETE FROM q_band")
+            db.execute("DELETE FROM q_print")
+            rows = sorted((b, k, n) for n, ks in enumerate(keys) for b, k in enumerate(ks))
+            db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", rows)
+            db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
+            for n, doc_id in db.execute(
+                "SELECT DISTINCT q.n, d.id FROM q_band q "
+                "JOIN bands b ON b.band = q.band AND b.key = q.key JOIN documents d ON d.n = b.doc"
+            ):
+                hits[n].add(doc_id)
+            for n, doc_id in db.execute(
+                "SELECT q.n, d.id FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
+            ):
+                hits[n].add(doc_id)
+            db.execute("DELETE FROM q_band")
+            db.execute("DELETE FROM q_print")
+        return hits
+
+    def _select(self, columns: str, ids: Collection[str]) -> Iterator[tuple[Any, ...]]:
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            yield from self._db.execute(f"SELECT {columns} FROM documents WHERE id IN ({marks})", chunk)
+
+    def documents(self, ids: Collection[str]) -> dict[str, IndexedDoc]:
+        with self._errors():
+            return {
+                r[0]: IndexedDoc(r[0], r[1], r[2], bytes(r[3]))
+                for r in self._select("id, added, source, fingerprint", ids)
+            }
+
+    def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
+        with self._errors():
+            rows = list(self._select("id, profile", ids))
+        out = {}
+        for doc_id, blob in rows:
+            try:
+                out[doc_id] = load_profile(bytes(blob), self.config)
+            except StoreError as err:
+                raise StoreError(f"{self.path}: document {doc_id}: {err}") from err
+        return out
+
+    def add(self, docs: Sequence[NewDoc], added: float, guard: Guard | None = None) -> AddResult:
+        # serialise before taking the write lock, so that other writers wait as little as possible
+        rows = [(d, dump_profile(d.profile), pack_keys(d.keys)) for d in docs]
+        with self._errors(), self._write() as db:
+            present = {r[0] for r in self._select("id", [d.profile.id for d in docs])}
+            excluded = set(guard()) if guard else set()
+            done: list[str] = []
+            existing: list[str] = []
+            left_out: list[str] = []
+            bands: list[tuple[int, int, int]] = []
+            words: Counter[str] = Counter()
+            for d, blob, keys in rows:
+                p = d.profile
+                if p.id in present:
+                    existing.append(p.id)
+                    continue
+                if p.id in excluded:
+                    left_out.append(p.id)
+                    continue
+                cur = db.execute(
+                    "INSERT INTO documents (id, added, source, fingerprint, keys, profile) VALUES (?, ?, ?, ?, ?, ?)",
+                    (p.id, added, d.source, p.fingerprint, keys, blob),
+                )
+                n = int(cur.lastrowid or 0)
+                present.add(p.id)
+                done.append(p.id)
+                bands.extend((b, k, n) for b, k in enumerate(d.keys))
+                words.update(set(p.content))
+            bands.sort()  # insert in key order: fewer pages touched
+            db.executemany("INSERT OR IGNORE INTO bands (band, key, doc) VALUES (?, ?, ?)", bands)
+            db.executemany(
+                "INSERT INTO df (word, df) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
+                sorted(words.items()),
+            )
+            self._bump(db, len(done), added)
+        return AddResult(done, existing, left_out)
+
+    def _bump(self, db: sqlite3.Connection, change: int, now: float) -> None:
+        db.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT) WHERE key = 'documents'", (change,)
+        )
+        db.execute("UPDATE meta SET value = ? WHERE key = 'updated'", (repr(now),))
+
+    def remove(self, ids: Collection[str]) -> list[str]:
+        with self._errors(), self._write() as db:
+            rows = list(self._select("n, id, keys, profile", ids))
+            bands: list[tuple[int, int, int]] = []
+            words: Counter[str] = Counter()
+            for n, doc_id, keys, blob in rows:
+                bands.extend((b, k, n) for b, k in enumerate(unpack_keys(bytes(keys))))
+                try:
+                    words.update(set(load_profile(bytes(blob), self.config).content))
+                except StoreError as err:
+                    raise StoreError(f"{self.path}: document {doc_id}: {err}") from err
+            bands.sort()
+            db.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?", bands)
+            db.executemany("UPDATE df SET df = df - ? WHERE word = ?", [(c, w) for w, c in sorted(words.items())])
+            db.executemany("DELETE FROM df WHERE word = ? AND df <= 0", [(w,) for w in sorted(words)])
+            db.executemany("DELETE FROM documents WHERE n = ?", [(r[0],) for r in rows])
+            self._bump(db, -len(rows), time.time())
+        return sorted(r[1] for r in rows)
+
+    def older_than(self, cutoff: float) -> list[str]:
+        with self._errors():
+            return [
+                r[0] for r in self._db.execute("SELECT id FROM documents WHERE added < ? ORDER BY added, id", (cutoff,))
+            ]
+
+    def info(self) -> IndexInfo:
+        with self._errors():
+            db = self._db
+            meta = {str(k): str(v) for k, v in db.execute("SELECT key, value FROM meta")}
+            words = db.execute("SELECT COUNT(*) FROM df").fetchone()[0]
+            oldest, newest = db.execute("SELECT MIN(added), MAX(added) FROM documents").fetchone()
+        size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+        return _info(self.spec, self.backend, meta, int(words), oldest, newest, size)
+
+    def verify(self) -> list[str]:
+        problems = []
+        with self._errors():
+            db = self._db
+            result = [r[0] for r in db.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                problems.extend(f"integrity check: {r}" for r in result[:10])
+            rows = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            counted = self.count()
+            if rows != counted:
+                problems.append(f"{rows} documents stored, meta data counts {counted}")
+        return problems
+
+    def close(self) -> None:
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
+
+
+def _info(
+    spec: str, backend: str, meta: dict[str, str], words: int, oldest: float | None, newest: float | None,
+    size: int | None,
+) -> IndexInfo:
+    params = {k: meta[k] for k in ("datasketch", *hashing_params(Config())) if k in meta}
+    try:
+        return IndexInfo(
+            spec, backend, int(meta["format"]), int(meta["documents"]), words, float(meta["created"]),
+            float(meta["updated"]), params, oldest, newest, size,
+        )
+    except (KeyError, ValueError) as err:
+        raise StoreError(f"{spec}: damaged index meta data ({err})") from err
+
+
+# -- checking and adding batches -------------------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """Documents read, profiled and signed against the index as it was when they were read."""
+
+    documents: int  # read
+    new: list[NewDoc]  # long enough to judge and not indexed yet, sorted by id
+    rare: list[set[str]]  # rare words of each of `new`, with the stored frequencies
+    already: list[tuple[Profile, IndexedDoc]]  # ids that are indexed already: not checked again
+    too_short: list[str]
+    index_size: int  # documents in the index when the batch was signed
+
+
+@dataclass
+class CheckResult:
+    """What a check found: clusters that hold at least one new document, the indexed documents
+    in them, and every indexed document the batch was compared with."""
+
+    report: Report
+    indexed: dict[str, IndexedDoc]
+    compared: frozenset[str]
+    clean: list[NewDoc]  # new documents in no cluster
+
+
+def prepare(store: Store, documents: Iterable[Document], config: Config, progress: Progress | None = None) -> Batch:
+    """Profile `documents`, set aside those already indexed, and compute rare words (with the
+    index's document frequencies) and band keys of the rest."""
+    sources: dict[str, str] = {}
+
+    def tap() -> Iterator[Document]:
+        for doc in documents:
+            sources[doc.id] = doc.source
+            yield doc
+
+    profiles, too_short, read = profile_documents(tap(), config, progress)
+    known = store.documents([p.id for p in profiles])
+    fresh = [p for p in profiles if p.id not in known]
+    n_docs = store.count()
+    df = store.df({w for p in fresh for w in p.content})
+    rare = rare_words(fresh, config, df=df, n_docs=n_docs)
+    signer = Signer(config.num_perm, config.seed)
+    new = [
+        NewDoc(p, sources.get(p.id, ""), band_keys(signer.hashvalues(words), config) if words else ())
+        for p, words in zip(fresh, rare)
+    ]
+    already = [(p, known[p.id]) for p in profiles if p.id in known]
+    return Batch(read, new, rare, already, too_short, n_docs)
+
+
+def add_batch(store: Store, batch: Batch, added: float | None = None) -> AddResult:
+    """Store every new document of the batch (ids found indexed meanwhile are skipped)."""
+    result = store.add(batch.new, time.time() if added is None else added)
+    return AddResult(result.added, [p.id for p, _ in batch.already] + result.existing, result.excluded)
+
+
+def check_batch(store: Store, batch: Batch, config: Config, progress: Progress | None = None) -> CheckResult:
+    """Clusters of new documents with each other and with indexed ones.
+
+    Candidates: LSH among the new documents (`pipeline.candidate_pairs`), and for each new
+    document the indexed ones that share a band bucket or its fingerprint. Indexed documents are
+    never paired with each other: they were accepted already.
+    """
+    new = [d.profile for d in batch.new]
+    new_ids = {p.id for p in new}
+    hits = store.lookup([d.keys for d in batch.new], [p.fingerprint for p in new])
+    compared = set().union(*hits) - new_ids if hits else set()
+    loaded = store.profiles(compared)  # a document removed meanwhile is simply not there
+    union = new + [loaded[i] for i in sorted(loaded) if i not in new_ids]
+    at = {p.id: n for n, p in enumerate(union)}
+    pairs = set(candidate_pairs(new, batch.rare, config))
+    for n, ids in enumerate(hits):
+        pairs.update((n, at[i]) for i in ids if i in at and i not in new_ids)
+    clusters, verified = verify_and_cluster(union, sorted(pairs), config, progress)
+    clusters = [c for c in clusters if any(m.id in new_ids for m in c.members)]
+    in_clusters = {m.id for c in clusters for m in c.members}
+    report = Report(
+        config=config, documents=batch.documents, clusters=clusters, too_short=batch.too_short,
+        candidates=len(pairs), verified=verified,
+    )
+    indexed = store.documents(in_clusters - new_ids)
+    clean = [d for d in batch.new if d.profile.id not in in_clusters]
+    return CheckResult(report, indexed, frozenset(compared), clean)
+
+
+def add_clean(
+    store: Store, batch: Batch, result: CheckResult, config: Config, added: float | None = None
+) -> tuple[CheckResult, AddResult]:
+    """Add the documents the check found clean, unless another run added a duplicate of one of
+    them since the check looked: then the batch is checked again under the write lock, and the
+    result returned is that second check's."""
+    latest = [result]
+    offered = {d.profile.id for d in result.clean}
+
+    def guard() -> set[str]:
+        current = latest[0]
+        hits = store.lookup([d.keys for d in current.clean], [d.profile.fingerprint for d in current.clean])
+        if set().union(set(), *hits) - current.compared:
+            latest[0] = check_batch(store, batch, config)
+        return offered - {d.profile.id for d in latest[0].clean}
+
+    outcome = store.add(result.clean, time.time() if added is None else added, guard)
+    return latest[0], outcome
