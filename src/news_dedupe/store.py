@@ -45,9 +45,24 @@ from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem, toke
 from .verify import Profile
 
 __all__ = [
-    "AddResult", "Batch", "CheckResult", "IndexInfo", "IndexedDoc", "NewDoc", "SQLiteStore", "Store",
-    "add_batch", "add_clean", "band_keys", "check_batch", "dump_profile", "hashing_params", "iso",
-    "load_profile", "open_store", "prepare",
+    "AddResult",
+    "Batch",
+    "CheckResult",
+    "IndexInfo",
+    "IndexedDoc",
+    "NewDoc",
+    "SQLiteStore",
+    "Store",
+    "add_batch",
+    "add_clean",
+    "band_keys",
+    "check_batch",
+    "dump_profile",
+    "hashing_params",
+    "iso",
+    "load_profile",
+    "open_store",
+    "prepare",
 ]
 
 # Version of the stored layout; an index written by a newer layout is refused, not misread.
@@ -60,8 +75,8 @@ BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
 
 _PROBE_TEXT = (
-    "The \u201cShi\u2019ite\u201d leader\u2019s U.S.\u2013led coalition met officials in Baghdad on Wednesday, "
-    "Reuters said, and they were not pleased with it.\n"
+    "The \u201cShi\u2019ite\u201d leader\u2019s U.S.\u2013led coalition met officials in Baghdad "
+    "on Wednesday, Reuters said, and they were not pleased with it.\n"
     "\u4f0a\u62c9\u514b\u603b\u7406\u5b98\u90b8\u906d\u5230\u706b\u7bad\u88ad\u51fb\u3002\u5b98\u5458\u8868\u793a\u3002\n"
     "\u00c7a co\u00fbte 12,5 \u20ac \u00e0 l'\u00c9tat, n'est-ce pas ? Stra\u00dfe \ufb01nal \u2160"
 )
@@ -146,7 +161,9 @@ def _meta_config(spec: str, meta: dict[str, str], config: Config | None) -> Conf
     if differ:
         built = ", ".join(f"{k}={meta.get(k, '?')}" for k in differ)
         this = ", ".join(f"{k}={mine[k]}" for k in differ)
-        raise StoreError(f"{spec}: built with {built}, this run has {this}; use the same options or a new index")
+        raise StoreError(
+            f"{spec}: built with {built}, this run has {this}; use the same options or a new index"
+        )
     if meta.get("normalisation_probe") != normalisation_probe():
         raise StoreError(
             f"{spec}: built with a text normalisation that differs from this version of news-dedupe "
@@ -175,7 +192,8 @@ def band_keys(hashvalues: np.ndarray, config: Config) -> tuple[int, ...]:
     raw = hashvalues.astype("<u4").tobytes()
     width = 4 * rows
     return tuple(
-        int.from_bytes(hashlib.blake2b(raw[k * width : (k + 1) * width], digest_size=8).digest(), "little") >> 1
+        int.from_bytes(hashlib.blake2b(raw[k * width : (k + 1) * width], digest_size=8).digest(), "little")
+        >> 1
         for k in range(config.lsh_bands)
     )
 
@@ -432,7 +450,9 @@ class SQLiteStore(Store):
         if os.path.isdir(path):
             raise StoreError(f"{path}: is a directory, not an index file")
         if not create and not os.path.exists(path):
-            raise StoreError(f"{path}: no such index (create one with `dedupe index add --index {path} FILE…`)")
+            raise StoreError(
+                f"{path}: no such index (create one with `dedupe index add --index {path} FILE…`)"
+            )
         uri = pathlib.Path(path).absolute().as_uri() + ("?mode=rwc" if create else "?mode=rw")
         self.db: sqlite3.Connection | None = None
         with self._errors():
@@ -608,7 +628,8 @@ class SQLiteStore(Store):
                     left_out.append(p.id)
                     continue
                 cur = db.execute(
-                    "INSERT INTO documents (id, added, source, fingerprint, keys, profile) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents (id, added, source, fingerprint, keys, profile) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     (p.id, added, d.source, p.fingerprint, keys, blob),
                 )
                 n = int(cur.lastrowid or 0)
@@ -619,7 +640,8 @@ class SQLiteStore(Store):
             bands.sort()  # insert in key order: fewer pages touched
             db.executemany("INSERT OR IGNORE INTO bands (band, key, doc) VALUES (?, ?, ?)", bands)
             db.executemany(
-                "INSERT INTO df (word, df) VALUES (?, ?) ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
+                "INSERT INTO df (word, df) VALUES (?, ?) "
+                "ON CONFLICT (word) DO UPDATE SET df = df + excluded.df",
                 sorted(words.items()),
             )
             self._bump(db, len(done), added)
@@ -627,7 +649,8 @@ class SQLiteStore(Store):
 
     def _bump(self, db: sqlite3.Connection, change: int, now: float) -> None:
         db.execute(
-            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT) WHERE key = 'documents'", (change,)
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + ? AS TEXT) WHERE key = 'documents'",
+            (change,),
         )
         db.execute("UPDATE meta SET value = ? WHERE key = 'updated'", (repr(now),))
 
@@ -644,7 +667,9 @@ class SQLiteStore(Store):
                     raise StoreError(f"{self.path}: document {doc_id}: {err}") from err
             bands.sort()
             db.executemany("DELETE FROM bands WHERE band = ? AND key = ? AND doc = ?", bands)
-            db.executemany("UPDATE df SET df = df - ? WHERE word = ?", [(c, w) for w, c in sorted(words.items())])
+            db.executemany(
+                "UPDATE df SET df = df - ? WHERE word = ?", [(c, w) for w, c in sorted(words.items())]
+            )
             db.executemany("DELETE FROM df WHERE word = ? AND df <= 0", [(w,) for w in sorted(words)])
             db.executemany("DELETE FROM documents WHERE n = ?", [(r[0],) for r in rows])
             self._bump(db, -len(rows), time.time())
@@ -653,7 +678,10 @@ class SQLiteStore(Store):
     def older_than(self, cutoff: float) -> list[str]:
         with self._errors():
             return [
-                r[0] for r in self._db.execute("SELECT id FROM documents WHERE added < ? ORDER BY added, id", (cutoff,))
+                r[0]
+                for r in self._db.execute(
+                    "SELECT id FROM documents WHERE added < ? ORDER BY added, id", (cutoff,)
+                )
             ]
 
     def info(self) -> IndexInfo:
@@ -666,7 +694,7 @@ class SQLiteStore(Store):
         return _info(self.spec, self.backend, meta, int(words), oldest, newest, size)
 
     def verify(self) -> list[str]:
-        problems = []
+        problems: list[str] = []
         with self._errors():
             db = self._db
             result = [r[0] for r in db.execute("PRAGMA integrity_check")]
@@ -686,14 +714,28 @@ class SQLiteStore(Store):
 
 
 def _info(
-    spec: str, backend: str, meta: dict[str, str], words: int, oldest: float | None, newest: float | None,
+    spec: str,
+    backend: str,
+    meta: dict[str, str],
+    words: int,
+    oldest: float | None,
+    newest: float | None,
     size: int | None,
 ) -> IndexInfo:
     params = {k: meta[k] for k in ("datasketch", *hashing_params(Config())) if k in meta}
     try:
         return IndexInfo(
-            spec, backend, int(meta["format"]), int(meta["documents"]), words, float(meta["created"]),
-            float(meta["updated"]), params, oldest, newest, size,
+            spec,
+            backend,
+            int(meta["format"]),
+            int(meta["documents"]),
+            words,
+            float(meta["created"]),
+            float(meta["updated"]),
+            params,
+            oldest,
+            newest,
+            size,
         )
     except (KeyError, ValueError) as err:
         raise StoreError(f"{spec}: damaged index meta data ({err})") from err
@@ -725,7 +767,9 @@ class CheckResult:
     clean: list[NewDoc]  # new documents in no cluster
 
 
-def prepare(store: Store, documents: Iterable[Document], config: Config, progress: Progress | None = None) -> Batch:
+def prepare(
+    store: Store, documents: Iterable[Document], config: Config, progress: Progress | None = None
+) -> Batch:
     """Profile `documents`, set aside those already indexed, and compute rare words (with the
     index's document frequencies) and band keys of the rest."""
     sources: dict[str, str] = {}
@@ -744,7 +788,7 @@ def prepare(store: Store, documents: Iterable[Document], config: Config, progres
     signer = Signer(config.num_perm, config.seed)
     new = [
         NewDoc(p, sources.get(p.id, ""), band_keys(signer.hashvalues(words), config) if words else ())
-        for p, words in zip(fresh, rare)
+        for p, words in zip(fresh, rare, strict=True)
     ]
     already = [(p, known[p.id]) for p in profiles if p.id in known]
     return Batch(read, new, rare, already, too_short, n_docs)
@@ -777,8 +821,12 @@ def check_batch(store: Store, batch: Batch, config: Config, progress: Progress |
     clusters = [c for c in clusters if any(m.id in new_ids for m in c.members)]
     in_clusters = {m.id for c in clusters for m in c.members}
     report = Report(
-        config=config, documents=batch.documents, clusters=clusters, too_short=batch.too_short,
-        candidates=len(pairs), verified=verified,
+        config=config,
+        documents=batch.documents,
+        clusters=clusters,
+        too_short=batch.too_short,
+        candidates=len(pairs),
+        verified=verified,
     )
     indexed = store.documents(in_clusters - new_ids)
     clean = [d for d in batch.new if d.profile.id not in in_clusters]

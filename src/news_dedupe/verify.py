@@ -25,6 +25,9 @@ LEAD_SHORT = 1
 LEAD_LONG = 3
 # Matched segments this similar on average are pasted, not restated.
 VERBATIM = 0.95
+# A segment this similar to one of the other text is the same sentence (an extractive summary
+# takes sentences verbatim, in any order).
+EXTRACT_SEGMENT = 0.8
 
 
 @dataclass
@@ -150,17 +153,41 @@ def _chain(pairs: list[tuple[int, int, int]], n_b: int) -> list[tuple[int, int]]
     return out[::-1]
 
 
-def align(a: Profile, b: Profile, threshold: float) -> list[tuple[int, int, float]]:
-    """Matched segment pairs (index in a, index in b, similarity), forward in both texts."""
+@dataclass(frozen=True)
+class Alignment:
+    """The ordered chain of matched segments, and how much of each text has a near-verbatim
+    counterpart anywhere in the other (order aside)."""
+
+    chain: list[tuple[int, int, float]]  # (index in a, index in b, similarity), forward in both
+    extract_a: float  # share of a in segments with a near-verbatim match in b
+    extract_b: float
+    places: int  # separate places of b that a's near-verbatim segments come from
+
+
+def _extract(matrix: np.ndarray, lengths: np.ndarray) -> tuple[float, int]:
+    best_j = matrix.argmax(axis=1)
+    hit = matrix[np.arange(matrix.shape[0]), best_j] >= EXTRACT_SEGMENT
+    share = float(lengths[hit].sum()) / max(int(lengths.sum()), 1)
+    js = best_j[hit]
+    places = int(np.count_nonzero(np.diff(js) != 1)) + 1 if js.size else 0
+    return share, places
+
+
+def align(a: Profile, b: Profile, threshold: float) -> Alignment:
+    """Match a's segments to b's: Indel similarity of stemmed word sequences, via rapidfuzz."""
     if not a.stems or not b.stems:
-        return []
+        return Alignment([], 0.0, 0.0, 0)
     matrix = process.cdist(
         a.stems, b.stems, scorer=Indel.normalized_similarity, score_cutoff=threshold, dtype=np.float32
     )
     best_j = matrix.argmax(axis=1)
     best = matrix[np.arange(len(a.stems)), best_j]
     pairs = [(int(i), int(best_j[i]), int(a.lengths[i])) for i in np.nonzero(best >= threshold)[0]]
-    return [(i, j, float(matrix[i, j])) for i, j in _chain(pairs, len(b.stems))]
+    chain = [(i, j, float(matrix[i, j])) for i, j in _chain(pairs, len(b.stems))]
+    extract_a, places_a = _extract(matrix, a.lengths)
+    extract_b, places_b = _extract(matrix.T, b.lengths)
+    short_places = places_a if a.size <= b.size else places_b
+    return Alignment(chain, extract_a, extract_b, short_places)
 
 
 def verify(a: Profile, b: Profile, config: Config) -> PairScores:
@@ -178,7 +205,8 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
             "identical prose", tuple(range(n_a)), tuple(range(n_b)),
         )
 
-    matches = align(a, b, config.segment_match)
+    alignment = align(a, b, config.segment_match)
+    matches = alignment.chain
     chain = [(i, j) for i, j, _ in matches]
     size_a, size_b = max(a.size, 1), max(b.size, 1)
     cov_a = sum(int(a.lengths[i]) for i, _ in chain) / size_a
@@ -192,6 +220,7 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
         else:
             runs.append(length)
     short_cov = cov_a if short_is_a else cov_b
+    short_extract = alignment.extract_a if short_is_a else alignment.extract_b
     short_size = size_a if short_is_a else size_b
     spread = short_cov - (max(runs) / short_size if runs else 0.0)
     lead = False
@@ -210,6 +239,11 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
         )
     elif lead and short_cov >= config.lead:
         duplicate, reason = True, f"lead: the top {short_cov:.2f} of the shorter text restates the other's top"
+    elif short_extract >= config.contained and alignment.places >= 2:
+        duplicate, reason = True, (
+            f"extract: {short_extract:.2f} of the shorter text is sentences of the other, "
+            f"taken from {alignment.places} places"
+        )
     elif chain:
         where = "one block" if len(runs) == 1 else f"{len(runs)} runs"
         duplicate, reason = False, (

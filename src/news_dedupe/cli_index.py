@@ -1,0 +1,406 @@
+"""`dedupe check` and `dedupe index …`: a batch gate against a persistent index.
+
+    dedupe index add --index seen.db batch1/        accept documents
+    dedupe check --index seen.db batch2/ --fail-on-duplicates --add
+    dedupe index info --index seen.db
+    dedupe index remove --index seen.db ID…
+    dedupe index prune --index seen.db --older-than 30d
+
+The library does the work (`news_dedupe.store`); this module reads options, prints and maps
+outcomes to exit codes like the `find` command does.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sys
+import time
+from typing import Any
+
+import click
+
+from .cli import (
+    EXIT_DUPLICATES,
+    Messages,
+    Output,
+    detection_options,
+    handle_errors,
+    input_options,
+    make_config,
+    read_documents,
+)
+from .errors import DedupeError
+from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_dict, summary_line
+from .store import Batch, CheckResult, IndexInfo, add_batch, add_clean, check_batch, iso, open_store, prepare
+
+INDEX_HELP = "The index: an SQLite file, or redis://HOST:PORT/DB for a shared one. [env: DEDUPE_INDEX]"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_MAX_LISTED = 10  # warnings of one kind printed one by one; the rest are counted
+
+
+def index_option(f: Any) -> Any:
+    return click.option(
+        "--index", "index", required=True, envvar="DEDUPE_INDEX", metavar="INDEX", help=INDEX_HELP
+    )(f)
+
+
+def quiet_options(f: Any) -> Any:
+    f = click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr.")(f)
+    return click.option(
+        "-v", "--verbose", is_flag=True, help="Show the configuration and timings on stderr."
+    )(f)
+
+
+def parse_age(text: str) -> float:
+    """`30d` -> seconds; units s, m, h, d, w."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if not m:
+        raise click.BadParameter(f"{text!r}: give a number and a unit of s, m, h, d or w (e.g. 30d, 12h)")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def _warn_each(messages: Messages, items: list[str], say: str) -> None:
+    """One warning per item, up to _MAX_LISTED, then how many more."""
+    if messages.quiet or not items:
+        return
+    for item in items[:_MAX_LISTED]:
+        click.echo(f"warning: {item}: {say}", err=True)
+    if len(items) > _MAX_LISTED:
+        click.echo(f"warning: … and {len(items) - _MAX_LISTED} more: {say}", err=True)
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _note(messages: Messages, text: str) -> None:
+    if not messages.quiet:
+        click.echo(text, err=True)
+
+
+class Timer:
+    """Stage timings for --verbose."""
+
+    def __init__(self, messages: Messages) -> None:
+        self.messages = messages
+        self.start = time.perf_counter()
+
+    def lap(self, what: str) -> None:
+        now = time.perf_counter()
+        self.messages.info(f"{what}: {now - self.start:.2f} s")
+        self.start = now
+
+
+def _warn_already(messages: Messages, batch: Batch, verb: str) -> None:
+    same = [f"{p.id}" for p, doc in batch.already if p.fingerprint == doc.fingerprint]
+    other = [f"{p.id}" for p, doc in batch.already if p.fingerprint != doc.fingerprint]
+    _warn_each(messages, same, f"already indexed; {verb}")
+    _warn_each(messages, other, f"already indexed with other text (same id, different prose); {verb}")
+
+
+# -- reports -----------------------------------------------------------------------------------
+
+
+def _members(result: CheckResult, cluster_data: dict[str, Any]) -> dict[str, Any]:
+    for m in cluster_data["members"]:
+        doc = result.indexed.get(m["id"])
+        if doc is None:
+            m["indexed"] = False
+        else:
+            m.update(indexed=True, added=iso(doc.added), source=doc.source)
+    return cluster_data
+
+
+def _index_dict(result: CheckResult, batch: Batch, spec: str, added: list[str] | None) -> dict[str, Any]:
+    return {
+        "name": spec,
+        "documents": batch.index_size,
+        "compared": len(result.compared),
+        "already_indexed": [p.id for p, _ in batch.already],
+        "added": added,
+    }
+
+
+def render_check(result: CheckResult, batch: Batch, spec: str, fmt: str, added: list[str] | None) -> str:
+    """The report of `dedupe` in the same formats, indexed members marked with when and from
+    where they were added."""
+    report = result.report
+    clusters = [_members(result, cluster_dict(c, n)) for n, c in enumerate(report.clusters, start=1)]
+    if fmt == "json":
+        data = {
+            "version": SCHEMA_VERSION,
+            "config": report.config.as_dict(),
+            "documents": report.documents,
+            "too_short": report.too_short,
+            "skipped": report.skipped,
+            "clusters": clusters,
+            "index": _index_dict(result, batch, spec, added),
+        }
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "jsonl":
+        return "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in clusters)
+    if fmt == "csv":
+        out = io.StringIO()
+        columns = (*CSV_COLUMNS, "indexed", "added", "source")
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for c in clusters:
+            for m in c["members"]:
+                writer.writerow(
+                    {
+                        "cluster": c["id"],
+                        "representative": c["representative"],
+                        **m,
+                        "indexed": "true" if m["indexed"] else "false",
+                    }
+                )
+        return out.getvalue()
+    return _text(result, batch, spec, added)
+
+
+def _text(result: CheckResult, batch: Batch, spec: str, added: list[str] | None) -> str:
+    report = result.report
+    blocks = []
+    for n, cluster in enumerate(report.clusters, start=1):
+        width = max(len(m.id) for m in cluster.members)
+        lines = [f"c{n}: {len(cluster.members)} versions of one story"]
+        for member in cluster.members:
+            doc = result.indexed.get(member.id)
+            where = f"  (indexed {iso(doc.added)} from {doc.source or '?'})" if doc else ""
+            if member.scores is None:
+                lines.append(f"  {'original':<10} {member.id:<{width}}{where}".rstrip())
+                continue
+            d = member_dict(member)
+            lines.append(
+                f"  {member.relation:<10} {member.id:<{width}}  similarity {d['similarity']:.2f}  "
+                f"jaccard {d['jaccard']:.2f}  containment {d['containment']:.2f}  "
+                f"coverage {d['coverage']:.2f}/{d['coverage_of_original']:.2f}{where}"
+            )
+        blocks.append("\n".join(lines))
+    tail = summary_line(report)
+    tail += (
+        f"\nchecked against {spec}: {batch.index_size} indexed documents, {len(result.indexed)} in clusters"
+    )
+    if batch.already:
+        tail += f", {len(batch.already)} of the batch already indexed"
+    if added is not None:
+        tail += f", {len(added)} clean documents added"
+    if report.too_short:
+        tail += "\ntoo short to judge: " + ", ".join(report.too_short)
+    return "\n\n".join(blocks + [tail]) + "\n"
+
+
+def render_info(info: IndexInfo, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(info.as_dict(), indent=2, ensure_ascii=False) + "\n"
+    d = info.as_dict()
+    rows = [
+        ("index", info.spec),
+        ("backend", f"{info.backend} (format {info.format})"),
+        ("documents", f"{info.documents}"),
+        ("words", f"{info.words} (content words with a document frequency)"),
+        ("created", d["created"]),
+        ("updated", d["updated"]),
+        ("oldest", d["oldest"] or "-"),
+        ("newest", d["newest"] or "-"),
+    ]
+    if info.size is not None:
+        rows.append(("size", f"{info.size / 1e6:.1f} MB"))
+    rows.append(("parameters", " ".join(f"{k}={v}" for k, v in info.params.items())))
+    return "".join(f"{k:<11} {v}\n" for k, v in rows)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+@click.group("index")
+def index_group() -> None:
+    """Keep a persistent index of accepted documents (see `dedupe check`)."""
+
+
+@index_group.command("add")
+@index_option
+@click.argument("paths", nargs=-1, required=True)
+@input_options
+@detection_options
+@quiet_options
+@handle_errors
+def add_command(
+    index: str,
+    paths: tuple[str, ...],
+    id_field: str,
+    text_field: str,
+    separator: str | None,
+    skip_bad_records: bool,
+    preset: str,
+    verbose: bool,
+    quiet: bool,
+    **overrides: Any,
+) -> None:
+    """Add the documents in PATHS to INDEX (created if missing). An id already indexed is skipped."""
+    config = make_config(preset, **overrides)
+    messages = Messages(verbose, quiet)
+    timer = Timer(messages)
+    with open_store(index, config, create=True) as store:
+        docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
+        batch = prepare(store, docs, config)
+        timer.lap(f"read, profiled and signed {batch.documents} documents")
+        messages.info(f"writing {len(batch.new)} documents to {store.spec}")
+        result = add_batch(store, batch)
+        timer.lap("written")
+        total = store.count()
+    _warn_each(messages, [p.id for p, _ in batch.already], "already indexed; skipped")
+    late = result.existing[len(batch.already) :]
+    _warn_each(messages, late, "indexed meanwhile by another run; skipped")
+    _warn_each(messages, batch.too_short, "too short to judge; not indexed")
+    _note(messages, f"{store.spec}: {_n(len(result.added), 'document')} added, {total} in the index")
+
+
+@index_group.command("info")
+@index_option
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--verify", is_flag=True, help="Also check the index's consistency (exit 2 on a problem).")
+@handle_errors
+def info_command(index: str, fmt: str, verify: bool) -> None:
+    """Show INDEX's size, parameters, and when it was created and last updated."""
+    with open_store(index) as store:
+        info = store.info()
+        problems = store.verify() if verify else []
+    click.echo(render_info(info, fmt), nl=False)
+    if problems:
+        raise DedupeError(f"{info.spec}: " + "; ".join(problems))
+
+
+@index_group.command("remove")
+@index_option
+@click.argument("ids", nargs=-1, required=True)
+@quiet_options
+@handle_errors
+def remove_command(index: str, ids: tuple[str, ...], verbose: bool, quiet: bool) -> None:
+    """Remove the documents IDS from INDEX."""
+    messages = Messages(verbose, quiet)
+    with open_store(index) as store:
+        removed = store.remove(set(ids))
+    _warn_each(messages, sorted(set(ids) - set(removed)), "not in the index")
+    _note(messages, f"{store.spec}: {_n(len(removed), 'document')} removed")
+
+
+@index_group.command("prune")
+@index_option
+@click.option(
+    "--older-than",
+    "age",
+    required=True,
+    metavar="AGE",
+    callback=lambda _c, _p, v: parse_age(v),
+    help="Remove documents added longer ago than AGE: a number and s, m, h, d or w (30d).",
+)
+@click.option("--dry-run", is_flag=True, help="List the ids that would be removed on stdout; change nothing.")
+@quiet_options
+@handle_errors
+def prune_command(index: str, age: float, dry_run: bool, verbose: bool, quiet: bool) -> None:
+    """Remove the documents added to INDEX before a given age."""
+    messages = Messages(verbose, quiet)
+    cutoff = time.time() - age
+    with open_store(index) as store:
+        if dry_run:
+            ids = store.older_than(cutoff)
+            click.echo("".join(i + "\n" for i in ids), nl=False)
+            _note(
+                messages,
+                f"{store.spec}: {_n(len(ids), 'document')} added before {iso(cutoff)} would be removed",
+            )
+            return
+        removed = store.prune(cutoff)
+    _note(messages, f"{store.spec}: {_n(len(removed), 'document')} added before {iso(cutoff)} removed")
+
+
+@click.command("check")
+@index_option
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomically)."
+)
+@click.option(
+    "--fail-on-duplicates", is_flag=True, help="Exit 1 when a new document duplicates any (for CI)."
+)
+@click.option(
+    "--add", "add", is_flag=True, help="Add the clean new documents (those in no cluster) to INDEX."
+)
+@input_options
+@detection_options
+@quiet_options
+@handle_errors
+def check_command(
+    index: str,
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on_duplicates: bool,
+    add: bool,
+    id_field: str,
+    text_field: str,
+    separator: str | None,
+    skip_bad_records: bool,
+    preset: str,
+    verbose: bool,
+    quiet: bool,
+    **overrides: Any,
+) -> None:
+    """Report each document of PATHS that duplicates an indexed one or another of PATHS.
+
+    Indexed documents appear in the clusters under their original ids, with when and from where
+    they were added. A document whose id is indexed already is not checked again.
+    """
+    config = make_config(preset, **overrides)
+    messages = Messages(verbose, quiet)
+    messages.info(f"config: preset={preset} {config}")
+    timer = Timer(messages)
+    with open_store(index, config, create=add) as store:
+        docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
+        batch = prepare(store, docs, config)
+        timer.lap(f"read, profiled and signed {batch.documents} documents")
+        if batch.documents - len(batch.too_short) < 1:
+            raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
+        result = check_batch(store, batch, config)
+        timer.lap(
+            f"compared with {len(result.compared)} indexed documents, "
+            f"{result.report.candidates} candidate pairs, {result.report.verified} duplicates"
+        )
+        added: list[str] | None = None
+        if add:
+            result, outcome = add_clean(store, batch, result, config)
+            added = outcome.added
+            timer.lap(f"added {len(added)} clean documents")
+        spec = store.spec
+    result.report.skipped = messages.skipped
+    _warn_already(messages, batch, "not checked again")
+    Output(output).write(render_check(result, batch, spec, fmt, added))
+    if added is not None:
+        _note(messages, f"{spec}: {_n(len(added), 'clean document')} added")
+    if fail_on_duplicates and result.report.clusters:
+        sys.exit(EXIT_DUPLICATES)
+
+
+def register(group: click.Group) -> None:
+    """Add `check` and `index` to the `dedupe` group."""
+    group.add_command(check_command)
+    group.add_command(index_group)
+
+
+def _ensure_registered() -> None:
+    """cli.py registers these commands when it is imported first; when this module is, cli.py's
+    attempt meets this module half-initialised and gives up quietly, so register here too
+    (adding a command twice replaces it with itself)."""
+    from . import cli as cli_module
+
+    register(cli_module.cli)
+
+
+_ensure_registered()
