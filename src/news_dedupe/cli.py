@@ -7,6 +7,7 @@ on stderr and exit code 2 in `main`, the only place that maps errors to exit cod
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import tempfile
@@ -191,6 +192,99 @@ def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_d
     Output(output).write(render(report, fmt))
     if fail_on_duplicates and report.clusters:
         sys.exit(EXIT_DUPLICATES)
+
+
+@cli.command("eval")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False),
+              help="Gold labels, JSON Lines: {id, clusters, kind?, source?, negative?}.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--show", type=click.IntRange(0), default=10, show_default=True,
+              help="How many missed and false pairs to list, with their scores.")
+@input_options
+@detection_options
+@click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+@handle_errors
+def eval_command(paths: tuple[str, ...], gold_path: str, fmt: str, show: int, id_field: str, text_field: str,
+                 separator: str | None, skip_bad_records: bool, preset: str, quiet: bool,
+                 **overrides: Any) -> None:
+    """Run detection on PATHS and score it against labelled pairs: precision, recall, F1."""
+    from .evaluate import evaluate, read_gold
+
+    config = make_config(preset, **overrides)
+    gold = read_gold(gold_path)
+    messages = Messages(False, quiet)
+    report = find_duplicates(read_documents(paths, messages, id_field, text_field, separator,
+                                            skip_bad_records), config)
+    result = evaluate(report.clusters, gold)
+    detector = report.detector
+
+    def scored(pair: tuple[str, str]) -> dict[str, Any]:
+        row: dict[str, Any] = {"a": pair[0], "b": pair[1]}
+        if detector and pair[0] in detector.profiles and pair[1] in detector.profiles:
+            p = detector.score(*pair)
+            row.update(p.scores(), duplicate=p.duplicate, reason=p.reason)
+        else:
+            row["reason"] = "not compared: a document is too short or missing from the input"
+        return row
+
+    # Misses closest to being found and false pairs with the strongest evidence come first:
+    # they are the ones a threshold change would flip.
+    missed = sorted((scored(p) for p in result.missed), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
+    false = sorted((scored(p) for p in result.false), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
+    if fmt == "json":
+        data = {**result.as_dict(), "config": config.as_dict(), "missed": missed[:show] if show else missed,
+                "false": false[:show] if show else false, "missed_pairs": len(missed), "false_pairs": len(false)}
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(f"documents {report.documents}  gold pairs {result.gold_pairs}  reported pairs {result.reported_pairs}")
+    for kind, (hit, total) in sorted(result.recall_by_kind.items()):
+        click.echo(f"  recall {kind:<14} {hit}/{total} = {hit / total:.3f}")
+    for kind, (hit, total) in sorted(result.negatives_merged.items()):
+        click.echo(f"  hard negatives merged {kind:<12} {hit}/{total}")
+    for label, rows in (("missed", missed), ("false", false)):
+        for row in rows[:show]:
+            sim = f"similarity {row['similarity']:.2f}  " if "similarity" in row else ""
+            click.echo(f"  {label}: {row['a']} ~ {row['b']}  {sim}{row['reason']}")
+        if len(rows) > show:
+            click.echo(f"  {label}: ... {len(rows) - show} more")
+    click.echo(f"precision {result.precision:.4f}  recall {result.recall:.4f}  F1 {result.f1:.4f}  "
+               f"false pairs {len(false)}  missed pairs {len(missed)}")
+
+
+@cli.command("explain")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--pair", nargs=2, required=True, metavar="ID1 ID2", help="The two documents to compare.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@input_options
+@detection_options
+@click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
+@handle_errors
+def explain_command(paths: tuple[str, ...], pair: tuple[str, str], fmt: str, id_field: str, text_field: str,
+                    separator: str | None, skip_bad_records: bool, preset: str, quiet: bool,
+                    **overrides: Any) -> None:
+    """Every score for two documents of PATHS, the decision and its reason, and what they share."""
+    from .pipeline import explain_pair
+
+    config = make_config(preset, **overrides)
+    docs = read_documents(paths, Messages(False, quiet), id_field, text_field, separator, skip_bad_records)
+    ex = explain_pair(docs, pair[0], pair[1], config)
+    p = ex.scores
+    if fmt == "json":
+        click.echo(json.dumps({
+            "a": p.a, "b": p.b, "duplicate": p.duplicate, "reason": p.reason, "candidate": ex.candidate,
+            "rare_jaccard": round(ex.rare_jaccard, 4), **p.scores(),
+            "shared": [{"a": x, "b": y, "similarity": round(sim, 4)} for x, y, sim in ex.shared],
+        }, indent=2, ensure_ascii=False))
+        return
+    verdict = "DUPLICATES" if p.duplicate else "NOT DUPLICATES"
+    click.echo(f"{p.a} ~ {p.b}: {verdict}\n  reason: {p.reason}")
+    click.echo(f"  candidate from LSH: {'yes' if ex.candidate else 'no'} (rare-word Jaccard {ex.rare_jaccard:.2f})")
+    for name, value in p.scores().items():
+        click.echo(f"  {name:<14} {value}")
+    click.echo(f"shared passages, in order ({len(ex.shared)}):")
+    for x, y, sim in ex.shared:
+        click.echo(f"  [{sim:.2f}] A: {x}\n         B: {y}")
 
 
 def _register_plugins() -> None:

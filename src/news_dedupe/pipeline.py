@@ -15,7 +15,8 @@ from .config import Config
 from .document import Document
 from .index import CandidateIndex
 from .signature import Signer
-from .verify import PairScores, Profile, profile, verify
+from .errors import InputError
+from .verify import PairScores, Profile, align, profile, verify
 
 Progress = Callable[[str, int, int], None]
 # The lead sketch covers at least this many words (about a paragraph) of a long text.
@@ -33,6 +34,8 @@ class Report:
     skipped: int = 0
     candidates: int = 0
     verified: int = 0
+    # scores any two documents of the run on demand (eval and explain use it); not reported
+    detector: Detector | None = field(default=None, repr=False, compare=False)
 
     @property
     def clustered(self) -> int:
@@ -133,11 +136,15 @@ def profile_documents(
 
 
 def verify_and_cluster(
-    profiles: list[Profile], pairs: Iterable[tuple[int, int]], config: Config, progress: Progress | None = None
+    profiles: list[Profile],
+    pairs: Iterable[tuple[int, int]],
+    config: Config,
+    progress: Progress | None = None,
+    detector: Detector | None = None,
 ) -> tuple[list[Cluster], int]:
     """Verify candidate pairs (indexes into `profiles`) and cluster the duplicates."""
     by_id = {p.id: p for p in profiles}
-    detector = Detector(by_id, config)
+    detector = detector or Detector(by_id, config)
     pairs = list(pairs)
     verified = []
     for n, (i, j) in enumerate(pairs, start=1):
@@ -156,7 +163,8 @@ def find_duplicates(
     config = config or Config()
     profiles, too_short, read = profile_documents(documents, config, progress)
     candidates = candidate_pairs(profiles, rare_words(profiles, config), config)
-    clusters, verified = verify_and_cluster(profiles, candidates, config, progress)
+    detector = Detector({p.id: p for p in profiles}, config)
+    clusters, verified = verify_and_cluster(profiles, candidates, config, progress, detector)
     return Report(
         config=config,
         documents=read,
@@ -164,4 +172,40 @@ def find_duplicates(
         too_short=too_short,
         candidates=len(candidates),
         verified=verified,
+        detector=detector,
     )
+
+
+@dataclass
+class Explanation:
+    """Everything known about one pair: scores, decision, candidate status, shared passages."""
+
+    scores: PairScores
+    candidate: bool  # would LSH (or identical prose) have proposed the pair?
+    rare_jaccard: float  # exact Jaccard of the two rare-word sets
+    shared: list[tuple[str, str, float]]  # (passage of a, passage of b, similarity), in order
+
+
+def explain_pair(documents: Iterable[Document], first: str, second: str, config: Config | None = None) -> Explanation:
+    """Score two documents of a corpus the way a run would, and show what they share.
+
+    Rare words depend on the whole corpus, so every document is profiled; only the two named
+    ones are compared.
+    """
+    config = config or Config()
+    profiles, too_short, _ = profile_documents(documents, config)
+    ids = [p.id for p in profiles]
+    for doc_id in (first, second):
+        if doc_id not in ids:
+            why = "too short to judge" if doc_id in too_short else "no such document in the input"
+            raise InputError(f"{doc_id}: {why}")
+    i, j = sorted((ids.index(first), ids.index(second)))
+    rare = rare_words(profiles, config)
+    union = rare[i] | rare[j]
+    candidate = (i, j) in set(candidate_pairs(profiles, rare, config))
+    detector = Detector({p.id: p for p in profiles}, config)
+    scores = detector.score(first, second)
+    a, b = detector.profiles[first], detector.profiles[second]
+    alignment = align(a, b, config.segment_match)
+    shared = [(a.segments[x].text, b.segments[y].text, sim) for x, y, sim in alignment.chain]
+    return Explanation(scores, candidate, len(rare[i] & rare[j]) / len(union) if union else 0.0, shared)

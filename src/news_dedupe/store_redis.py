@@ -1,6 +1,7 @@
 """The persistent index on a Redis server, for CI runners that share one index.
 
-Layout, every key under a prefix (`dedupe:` unless the URL says `?prefix=NAME:`):
+Layout, every key under a prefix (`dedupe:`, or `NAME:` when the URL ends in `?prefix=NAME`, so
+that one Redis database can hold several indexes):
 
     meta               hash: format, created, updated, documents, hashing parameters
     doc:{id}           hash: added, source, fingerprint, keys (band keys), profile
@@ -49,7 +50,7 @@ try:
 except ImportError:  # pragma: no cover - the optional extra is not installed
     redis = None  # type: ignore[assignment]
 
-DEFAULT_PREFIX = "dedupe:"
+DEFAULT_PREFIX = "dedupe"
 _BATCH = 1000  # commands per pipeline round trip
 # Drop frequencies that fell to zero, atomically, so a concurrent HINCRBY is never lost.
 _DROP_ZEROS = """
@@ -65,7 +66,7 @@ def split_spec(spec: str) -> tuple[str, str, str]:
     """The URL redis-py should get, the key prefix, and the spec to show (password hidden)."""
     parts = urlsplit(spec)
     query = parse_qsl(parts.query, keep_blank_values=True)
-    prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX)
+    prefix = next((v for k, v in query if k == "prefix"), DEFAULT_PREFIX).rstrip(":") + ":"
     rest = urlencode([(k, v) for k, v in query if k != "prefix"])
     url = urlunsplit((parts.scheme, parts.netloc, parts.path, rest, parts.fragment))
     shown = spec

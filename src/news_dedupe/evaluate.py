@@ -1,0 +1,121 @@
+"""Pairwise precision, recall and F1 of a report against a labelled gold file.
+
+Gold: JSON Lines, one object per document, `{"id", "clusters": [...], "kind"?, "source"?,
+"negative"?}` (the format of the benchmark's score.py). Two documents are duplicates when they
+share a gold cluster; a report's pairs are those of documents that share a reported cluster.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .cluster import Cluster
+from .errors import InputError
+
+
+@dataclass
+class GoldDoc:
+    id: str
+    clusters: list[str]
+    kind: str | None = None
+    source: str | None = None
+    negative: bool = False
+
+
+def read_gold(path: str) -> dict[str, GoldDoc]:
+    """Read a gold file; a malformed line is an InputError naming the file and line."""
+    gold: dict[str, GoldDoc] = {}
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{path}: cannot read gold file ({err.strerror})") from err
+    with fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                doc = GoldDoc(
+                    id=str(row["id"]),
+                    clusters=[str(c) for c in row.get("clusters") or []],
+                    kind=row.get("kind"),
+                    source=str(row["source"]) if row.get("source") is not None else None,
+                    negative=bool(row.get("negative")),
+                )
+            except (ValueError, KeyError, TypeError, AttributeError) as err:
+                raise InputError(f"{path}: line {number}: not a gold record ({err})") from err
+            gold[doc.id] = doc
+    return gold
+
+
+def pairs_of(groups: Iterable[Iterable[str]]) -> set[tuple[str, str]]:
+    out: set[tuple[str, str]] = set()
+    for ids in groups:
+        out.update(itertools.combinations(sorted(set(ids)), 2))
+    return out
+
+
+@dataclass
+class Evaluation:
+    precision: float
+    recall: float
+    f1: float
+    gold_pairs: int
+    reported_pairs: int
+    recall_by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)
+    negatives_merged: dict[str, tuple[int, int]] = field(default_factory=dict)
+    missed: list[tuple[str, str]] = field(default_factory=list)
+    false: list[tuple[str, str]] = field(default_factory=list)
+    unknown_ids: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+            "gold_pairs": self.gold_pairs,
+            "reported_pairs": self.reported_pairs,
+            "recall_by_kind": {k: {"found": h, "total": t} for k, (h, t) in sorted(self.recall_by_kind.items())},
+            "negatives_merged": {k: {"merged": h, "total": t} for k, (h, t) in sorted(self.negatives_merged.items())},
+            "missed": [list(p) for p in self.missed],
+            "false": [list(p) for p in self.false],
+            "unknown_ids": self.unknown_ids,
+        }
+
+
+def evaluate(clusters: list[Cluster], gold: dict[str, GoldDoc]) -> Evaluation:
+    """Score clusters against gold, pair by pair."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for doc in gold.values():
+        for c in doc.clusters:
+            members[c].append(doc.id)
+    gold_pairs = pairs_of(members.values())
+    reported = pairs_of(c.ids for c in clusters)
+    tp = len(gold_pairs & reported)
+    precision = tp / len(reported) if reported else 1.0
+    recall = tp / len(gold_pairs) if gold_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    kinds: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    negatives: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for doc in gold.values():
+        if doc.kind and doc.source:
+            a, b = sorted((doc.id, doc.source))
+            tally = negatives if doc.negative else kinds
+            tally[doc.kind][1] += 1
+            tally[doc.kind][0] += (a, b) in reported
+    return Evaluation(
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        gold_pairs=len(gold_pairs),
+        reported_pairs=len(reported),
+        recall_by_kind={k: (v[0], v[1]) for k, v in kinds.items()},
+        negatives_merged={k: (v[0], v[1]) for k, v in negatives.items()},
+        missed=sorted(gold_pairs - reported),
+        false=sorted(reported - gold_pairs),
+        unknown_ids=sorted({i for c in clusters for i in c.ids} - set(gold)),
+    )
