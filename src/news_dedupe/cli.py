@@ -171,12 +171,14 @@ def cli() -> None:
               help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomically).")
 @click.option("--fail-on-duplicates", is_flag=True, help="Exit 1 when any cluster is found (for CI).")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores",
+              help="Processes for verification; the report is the same for any number.")
 @input_options
 @detection_options
 @click.option("-v", "--verbose", is_flag=True, help="Show the configuration and input details on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr.")
 @handle_errors
-def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_duplicates: bool,
+def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_duplicates: bool, jobs: int,
                  id_field: str, text_field: str, separator: str | None, skip_bad_records: bool,
                  preset: str, verbose: bool, quiet: bool, **overrides: Any) -> None:
     """Find clusters of near-duplicate documents in PATHS (files, folders, - for stdin)."""
@@ -184,7 +186,7 @@ def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_d
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
     docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
-    report = find_duplicates(docs, config)
+    report = find_duplicates(docs, config, jobs=jobs)
     report.skipped = messages.skipped
     if report.documents - len(report.too_short) < 1:
         raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))

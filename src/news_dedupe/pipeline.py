@@ -6,6 +6,7 @@ index (LSH) -> verify -> cluster.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -50,15 +51,44 @@ class Detector:
         self.config = config
         self._cache: dict[tuple[str, str], PairScores] = {}
 
-    def score(self, x: str, y: str) -> PairScores:
-        """Scores of x against y. The pair is always aligned in one canonical orientation (the
-        shorter text first, then the smaller id), so the result never depends on input order."""
+    def canonical(self, x: str, y: str) -> tuple[str, str]:
+        """The orientation every pair is aligned in: the shorter text first, then the smaller id,
+        so that a result never depends on input order."""
         a, b = sorted((x, y), key=lambda d: (self.profiles[d].size, d))
-        key = (a, b)
+        return a, b
+
+    def score(self, x: str, y: str) -> PairScores:
+        """Scores of x against y, computed once per pair."""
+        key = self.canonical(x, y)
         if key not in self._cache:
-            self._cache[key] = verify(self.profiles[a], self.profiles[b], self.config)
+            self._cache[key] = verify(self.profiles[key[0]], self.profiles[key[1]], self.config)
         p = self._cache[key]
         return p if p.a == x else p.flipped()
+
+    def score_many(self, pairs: list[tuple[str, str]], jobs: int = 1) -> list[PairScores]:
+        """Scores of many pairs, on `jobs` processes; the result is the same for any `jobs`."""
+        todo = sorted({self.canonical(x, y) for x, y in pairs} - self._cache.keys())
+        if jobs > 1 and len(todo) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
+            global _WORKER_DETECTOR
+            _WORKER_DETECTOR = self  # inherited by the forked workers, never pickled
+            size = max(1, len(todo) // (jobs * 8))
+            chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
+            with mp.get_context("fork").Pool(jobs) as pool:
+                for chunk, results in zip(chunks, pool.imap(_score_chunk, chunks)):
+                    self._cache.update(zip(chunk, results))
+            _WORKER_DETECTOR = None
+        return [self.score(x, y) for x, y in pairs]
+
+
+# Below this many pairs, starting processes costs more than it saves.
+PARALLEL_MIN_PAIRS = 2000
+_WORKER_DETECTOR: Detector | None = None
+
+
+def _score_chunk(chunk: list[tuple[str, str]]) -> list[PairScores]:
+    detector = _WORKER_DETECTOR
+    assert detector is not None
+    return [verify(detector.profiles[a], detector.profiles[b], detector.config) for a, b in chunk]
 
 
 def rare_words(
@@ -141,30 +171,30 @@ def verify_and_cluster(
     config: Config,
     progress: Progress | None = None,
     detector: Detector | None = None,
+    jobs: int = 1,
 ) -> tuple[list[Cluster], int]:
     """Verify candidate pairs (indexes into `profiles`) and cluster the duplicates."""
     by_id = {p.id: p for p in profiles}
     detector = detector or Detector(by_id, config)
-    pairs = list(pairs)
-    verified = []
-    for n, (i, j) in enumerate(pairs, start=1):
-        scores = detector.score(profiles[i].id, profiles[j].id)
-        if scores.duplicate:
-            verified.append(scores)
-        if progress:
-            progress("verify", n, len(pairs))
+    named = [(profiles[i].id, profiles[j].id) for i, j in pairs]
+    verified = [s for s in detector.score_many(named, jobs) if s.duplicate]
+    if progress:
+        progress("verify", len(named), len(named))
     return build_clusters(by_id, verified, detector.score, config), len(verified)
 
 
 def find_duplicates(
-    documents: Iterable[Document], config: Config | None = None, progress: Progress | None = None
+    documents: Iterable[Document],
+    config: Config | None = None,
+    progress: Progress | None = None,
+    jobs: int = 1,
 ) -> Report:
-    """Find every cluster of versions of one story among `documents`."""
+    """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores."""
     config = config or Config()
     profiles, too_short, read = profile_documents(documents, config, progress)
     candidates = candidate_pairs(profiles, rare_words(profiles, config), config)
     detector = Detector({p.id: p for p in profiles}, config)
-    clusters, verified = verify_and_cluster(profiles, candidates, config, progress, detector)
+    clusters, verified = verify_and_cluster(profiles, candidates, config, progress, detector, jobs)
     return Report(
         config=config,
         documents=read,

@@ -42,10 +42,10 @@ class Profile:
     shingles: set[str]
     fingerprint: bytes  # equal for texts whose prose is word-for-word the same
     content: list[str] = field(default_factory=list)  # stemmed content words, for rarity
+    size: int = field(init=False)  # prose tokens
 
-    @property
-    def size(self) -> int:
-        return int(self.lengths.sum())
+    def __post_init__(self) -> None:
+        self.size = int(self.lengths.sum())
 
 
 def profile(doc_id: str, text: str, config: Config) -> Profile:
