@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 import sys
 import time
@@ -333,6 +334,14 @@ def prune_command(index: str, age: float, dry_run: bool, verbose: bool, quiet: b
 @click.option(
     "--add", "add", is_flag=True, help="Add the clean new documents (those in no cluster) to INDEX."
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes that verify candidate pairs.",
+)
 @input_options
 @detection_options
 @quiet_options
@@ -344,6 +353,7 @@ def check_command(
     output: str | None,
     fail_on_duplicates: bool,
     add: bool,
+    jobs: int,
     id_field: str,
     text_field: str,
     separator: str | None,
@@ -368,14 +378,14 @@ def check_command(
         timer.lap(f"read, profiled and signed {batch.documents} documents")
         if batch.documents - len(batch.too_short) < 1:
             raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
-        result = check_batch(store, batch, config)
+        result = check_batch(store, batch, config, jobs=jobs)
         timer.lap(
             f"compared with {len(result.compared)} indexed documents, "
             f"{result.report.candidates} candidate pairs, {result.report.verified} duplicates"
         )
         added: list[str] | None = None
         if add:
-            result, outcome = add_clean(store, batch, result, config)
+            result, outcome = add_clean(store, batch, result, config, jobs=jobs)
             added = outcome.added
             timer.lap(f"added {len(added)} clean documents")
         spec = store.spec

@@ -181,9 +181,12 @@ def choose_original(
     for x in eligible:
         contained = 0.0
         covered: set[int] = set()
+        voters = {profiles[x].fingerprint}
         for y in others:
-            if y == x:
+            # copies vote once: five copies of a page must not outvote the article it carries
+            if profiles[y].fingerprint in voters:
                 continue
+            voters.add(profiles[y].fingerprint)
             p = score(x, y)
             contained += p.coverage_b
             covered.update(p.matched_a)

@@ -35,6 +35,9 @@ class Config:
     rare_df: float = 0.03
     # Corpora smaller than this use every content word: document frequency means little there.
     rare_min_docs: int = 50
+    # A document whose rare words are fewer than this takes its `min_rare` rarest words instead:
+    # a story with many versions in a small batch makes its own words common. (hashing)
+    min_rare: int = 25
     # 256 permutations as 128 bands of 2 rows: the LSH S-curve 1 - (1 - s^2)^128 catches a
     # pair with rare-word Jaccard 0.1 with probability 0.72, 0.15 with 0.94, 0.2 with 0.995,
     # and proposes one at 0.02 (unrelated articles) with probability 0.05. (hashing)
@@ -71,9 +74,13 @@ class Config:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be in [0.0, 1.0], got {value}")
-        for name in ("min_words", "stem_length", "shingle_size", "num_perm", "lsh_bands", "max_segments"):
+        for name in ("min_words", "stem_length", "shingle_size", "num_perm", "lsh_bands", "max_segments", "min_rare"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
+        if self.lsh_bands < 2:
+            raise ConfigError(f"lsh_bands must be at least 2, got {self.lsh_bands}")
+        if not 0 <= self.seed < 2**32:
+            raise ConfigError(f"seed must be in [0, 2**32 - 1], got {self.seed}")
         if self.num_perm % self.lsh_bands:
             raise ConfigError(
                 f"num_perm ({self.num_perm}) must be a multiple of lsh_bands ({self.lsh_bands})"

@@ -107,9 +107,14 @@ def rare_words(
     for s in sets:
         counts.update(s)
     cutoff = max(2, int(config.rare_df * total))
-    if df:
-        return [{w for w in s if counts[w] + df.get(w, 0) <= cutoff} for s in sets]
-    return [{w for w in s if counts[w] <= cutoff} for s in sets]
+    out = []
+    for s in sets:
+        freq = {w: counts[w] + (df.get(w, 0) if df else 0) for w in s}
+        rare = {w for w, f in freq.items() if f <= cutoff}
+        if len(rare) < config.min_rare:
+            rare = set(sorted(freq, key=lambda w: (freq[w], w))[: config.min_rare])
+        out.append(rare)
+    return out
 
 
 def lead_words(p: Profile, rare: set[str]) -> set[str]:

@@ -39,7 +39,15 @@ import numpy as np
 from .config import Config
 from .document import Document
 from .errors import StoreError
-from .pipeline import Progress, Report, candidate_pairs, profile_documents, rare_words, verify_and_cluster
+from .pipeline import (
+    Progress,
+    Report,
+    candidate_pairs,
+    lead_words,
+    profile_documents,
+    rare_words,
+    verify_and_cluster,
+)
 from .signature import SCHEME, Signer
 from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem, tokenize
 from .verify import Profile
@@ -56,6 +64,8 @@ __all__ = [
     "add_batch",
     "add_clean",
     "band_keys",
+    "doc_keys",
+    "probes",
     "check_batch",
     "dump_profile",
     "hashing_params",
@@ -198,6 +208,28 @@ def band_keys(hashvalues: np.ndarray, config: Config) -> tuple[int, ...]:
     )
 
 
+def doc_keys(signer: Signer, p: Profile, rare: set[str], config: Config) -> tuple[int, ...]:
+    """A document's band keys: those of its whole rare-word sketch, then, when it has one, those of
+    its lead sketch (`pipeline.lead_words`), stored as bands lsh_bands .. 2 * lsh_bands - 1.
+
+    None without rare words: an empty sketch would share every bucket with all such documents.
+    """
+    if not rare:
+        return ()
+    keys = band_keys(signer.hashvalues(rare), config)
+    lead = lead_words(p, rare)
+    return keys + band_keys(signer.hashvalues(lead), config) if lead else keys
+
+
+def probes(keys: Sequence[int], bands: int) -> list[tuple[int, int]]:
+    """The (band, key) buckets to look a document up in, as `index.CandidateIndex` pairs them:
+    its whole sketch against stored whole and lead sketches, its lead against stored wholes."""
+    whole, lead = keys[:bands], keys[bands:]
+    found = {(b, k) for b, k in enumerate(whole)} | {(bands + b, k) for b, k in enumerate(whole)}
+    found.update(enumerate(lead))
+    return sorted(found)
+
+
 def pack_keys(keys: Sequence[int]) -> bytes:
     return np.asarray(keys, dtype="<i8").tobytes()
 
@@ -281,8 +313,8 @@ class IndexedDoc:
 
 @dataclass(frozen=True)
 class NewDoc:
-    """A document ready to be stored: its profile, where it came from, its band keys (none when
-    it has no rare word: an empty MinHash would put it in one bucket with all such documents)."""
+    """A document ready to be stored: its profile, where it came from, its band keys (`doc_keys`;
+    a key's position is its band number)."""
 
     profile: Profile
     source: str
@@ -345,9 +377,16 @@ class Store(ABC):
         """Stored document frequencies of `words` (words never seen are left out)."""
 
     @abstractmethod
-    def lookup(self, keys: Sequence[Sequence[int]], fingerprints: Sequence[bytes]) -> list[set[str]]:
-        """For each query (its band keys and fingerprint), the ids of indexed documents that share
-        a band bucket or the fingerprint with it."""
+    def lookup(
+        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+    ) -> list[set[str]]:
+        """For each query (its (band, key) buckets and its fingerprint), the ids of indexed
+        documents in one of those buckets or with that fingerprint."""
+
+    def candidates(self, docs: Sequence[NewDoc]) -> list[set[str]]:
+        """Indexed documents that LSH or identical prose pairs with each of `docs`."""
+        bands = self.config.lsh_bands
+        return self.lookup([probes(d.keys, bands) for d in docs], [d.profile.fingerprint for d in docs])
 
     @abstractmethod
     def documents(self, ids: Collection[str]) -> dict[str, IndexedDoc]:
@@ -561,15 +600,17 @@ class SQLiteStore(Store):
                 out.update(self._db.execute(f"SELECT word, df FROM df WHERE word IN ({marks})", chunk))
         return out
 
-    def lookup(self, keys: Sequence[Sequence[int]], fingerprints: Sequence[bytes]) -> list[set[str]]:
-        hits: list[set[str]] = [set() for _ in range(max(len(keys), len(fingerprints)))]
+    def lookup(
+        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+    ) -> list[set[str]]:
+        hits: list[set[str]] = [set() for _ in range(max(len(buckets), len(fingerprints)))]
         db = self._db
         with self._errors():
             db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
             db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
             db.execute("DELETE FROM q_band")
             db.execute("DELETE FROM q_print")
-            rows = sorted((b, k, n) for n, ks in enumerate(keys) for b, k in enumerate(ks))
+            rows = sorted((b, k, n) for n, bs in enumerate(buckets) for b, k in bs)
             db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", rows)
             db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
             for n, doc_id in db.execute(
@@ -787,7 +828,7 @@ def prepare(
     rare = rare_words(fresh, config, df=df, n_docs=n_docs)
     signer = Signer(config.num_perm, config.seed)
     new = [
-        NewDoc(p, sources.get(p.id, ""), band_keys(signer.hashvalues(words), config) if words else ())
+        NewDoc(p, sources.get(p.id, ""), doc_keys(signer, p, words, config))
         for p, words in zip(fresh, rare, strict=True)
     ]
     already = [(p, known[p.id]) for p in profiles if p.id in known]
@@ -800,16 +841,18 @@ def add_batch(store: Store, batch: Batch, added: float | None = None) -> AddResu
     return AddResult(result.added, [p.id for p, _ in batch.already] + result.existing, result.excluded)
 
 
-def check_batch(store: Store, batch: Batch, config: Config, progress: Progress | None = None) -> CheckResult:
+def check_batch(
+    store: Store, batch: Batch, config: Config, progress: Progress | None = None, jobs: int = 1
+) -> CheckResult:
     """Clusters of new documents with each other and with indexed ones.
 
     Candidates: LSH among the new documents (`pipeline.candidate_pairs`), and for each new
-    document the indexed ones that share a band bucket or its fingerprint. Indexed documents are
+    document the indexed ones that share a band bucket (`probes`) or its fingerprint. Indexed documents are
     never paired with each other: they were accepted already.
     """
     new = [d.profile for d in batch.new]
     new_ids = {p.id for p in new}
-    hits = store.lookup([d.keys for d in batch.new], [p.fingerprint for p in new])
+    hits = store.candidates(batch.new)
     compared = set().union(*hits) - new_ids if hits else set()
     loaded = store.profiles(compared)  # a document removed meanwhile is simply not there
     union = new + [loaded[i] for i in sorted(loaded) if i not in new_ids]
@@ -817,7 +860,7 @@ def check_batch(store: Store, batch: Batch, config: Config, progress: Progress |
     pairs = set(candidate_pairs(new, batch.rare, config))
     for n, ids in enumerate(hits):
         pairs.update((n, at[i]) for i in ids if i in at and i not in new_ids)
-    clusters, verified = verify_and_cluster(union, sorted(pairs), config, progress)
+    clusters, verified = verify_and_cluster(union, sorted(pairs), config, progress, jobs=jobs)
     clusters = [c for c in clusters if any(m.id in new_ids for m in c.members)]
     in_clusters = {m.id for c in clusters for m in c.members}
     report = Report(
@@ -834,7 +877,7 @@ def check_batch(store: Store, batch: Batch, config: Config, progress: Progress |
 
 
 def add_clean(
-    store: Store, batch: Batch, result: CheckResult, config: Config, added: float | None = None
+    store: Store, batch: Batch, result: CheckResult, config: Config, added: float | None = None, jobs: int = 1
 ) -> tuple[CheckResult, AddResult]:
     """Add the documents the check found clean, unless another run added a duplicate of one of
     them since the check looked: then the batch is checked again under the write lock, and the
@@ -844,9 +887,9 @@ def add_clean(
 
     def guard() -> set[str]:
         current = latest[0]
-        hits = store.lookup([d.keys for d in current.clean], [d.profile.fingerprint for d in current.clean])
+        hits = store.candidates(current.clean)
         if set().union(set(), *hits) - current.compared:
-            latest[0] = check_batch(store, batch, config)
+            latest[0] = check_batch(store, batch, config, jobs=jobs)
         return offered - {d.profile.id for d in latest[0].clean}
 
     outcome = store.add(result.clean, time.time() if added is None else added, guard)

@@ -165,13 +165,15 @@ class RedisStore(Store):
                         out[w] = int(v)
         return out
 
-    def lookup(self, keys: Sequence[Sequence[int]], fingerprints: Sequence[bytes]) -> list[set[str]]:
-        n = max(len(keys), len(fingerprints))
+    def lookup(
+        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+    ) -> list[set[str]]:
+        n = max(len(buckets), len(fingerprints))
         hits: list[set[str]] = []
         with self._errors(), self.r.pipeline(transaction=False) as pipe:
             for start in range(0, n, _BATCH):
                 for i in range(start, min(n, start + _BATCH)):
-                    names = [self._band(b, k) for b, k in enumerate(keys[i])] if i < len(keys) else []
+                    names = [self._band(b, k) for b, k in buckets[i]] if i < len(buckets) else []
                     if i < len(fingerprints):
                         names.append(self._fp(fingerprints[i]))
                     pipe.sunion(names)

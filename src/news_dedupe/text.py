@@ -19,9 +19,10 @@ _QUOTES = str.maketrans(
 )
 # Scripts written without spaces: every character is a token, so n-grams of characters do
 # the work that word n-grams do elsewhere.
+_UNSPACED = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}"
 _TOKEN = regex.compile(
-    r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]"
-    r"|[\p{L}\p{M}\p{N}]+(?:'[\p{L}\p{M}\p{N}]+)*"
+    rf"(?V1)[{_UNSPACED}]"
+    rf"|[[\p{{L}}\p{{M}}\p{{N}}]--[{_UNSPACED}]]+(?:'[[\p{{L}}\p{{M}}\p{{N}}]--[{_UNSPACED}]]+)*"
 )
 _POSSESSIVE = regex.compile(r"'s$")
 # Sentence ends (Latin and CJK punctuation) followed by space or not (CJK).
