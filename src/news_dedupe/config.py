@@ -33,6 +33,9 @@ class Config:
     # when rewritten; unrelated articles of one topic share common words. Measured on BBC
     # news: rare-word Jaccard of unrelated pairs stays below 0.05, rewrites above 0.1.
     rare_df: float = 0.03
+    # ... but never fewer documents than this: the versions of one story in a small batch all
+    # share its words, and those must stay rare. (hashing)
+    rare_floor: int = 10
     # Corpora smaller than this use every content word: document frequency means little there.
     rare_min_docs: int = 50
     # A document whose rare words are fewer than this takes its `min_rare` rarest words instead:
@@ -74,7 +77,7 @@ class Config:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be in [0.0, 1.0], got {value}")
-        for name in ("min_words", "stem_length", "shingle_size", "num_perm", "lsh_bands", "max_segments", "min_rare"):
+        for name in ("min_words", "stem_length", "shingle_size", "num_perm", "lsh_bands", "max_segments", "min_rare", "rare_floor"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if self.lsh_bands < 2:

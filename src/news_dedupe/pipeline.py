@@ -106,7 +106,7 @@ def rare_words(
     counts: Counter[str] = Counter()
     for s in sets:
         counts.update(s)
-    cutoff = max(2, int(config.rare_df * total))
+    cutoff = max(config.rare_floor, int(config.rare_df * total))
     out = []
     for s in sets:
         freq = {w: counts[w] + (df.get(w, 0) if df else 0) for w in s}
