@@ -91,8 +91,11 @@ def relation(p: PairScores, original: Profile, member: Profile, config: Config) 
         return "near-copy"
     if original_in_member:
         return "extended"
+    verbatim = p.containment_b >= 0.8  # most of the member's word 3-grams are the original's
+    if verbatim and (member_in_original or member.size < 0.6 * original.size):
+        return "excerpt"
     if member.size < 0.6 * original.size:
-        return "excerpt" if p.containment_b >= 0.8 else "summary"
+        return "summary"
     return "rewrite"
 
 
@@ -127,10 +130,22 @@ def build_clusters(
             roots = {uf.find(o) for o in region if o not in composite}
             for root in roots:
                 groups[root].add(doc)
-    clusters = []
+    neighbours: dict[str, set[str]] = {}
+    for p in pairs:
+        neighbours.setdefault(p.a, set()).add(p.b)
+        neighbours.setdefault(p.b, set()).add(p.a)
+    clusters: dict[tuple[str, ...], Cluster] = {}
     for group in groups.values():
-        clusters.extend(_stars(sorted(group), composite, profiles, score, config))
-    return sorted(clusters, key=lambda c: (c.representative, c.ids))
+        stars = _stars(sorted(group), composite, profiles, score, config)
+        placed = {m.id for c in stars for m in c.members}
+        # A verified duplicate of a member that is not one of the original's (w ~ x ~ y ~ z with
+        # x the original) gets a cluster of its own around it and its neighbours.
+        for doc in sorted(group - placed):
+            around = sorted({doc} | (neighbours.get(doc, set()) & group))
+            stars.extend(c for c in _stars(around, composite, profiles, score, config) if doc in c.ids)
+        for c in stars:
+            clusters.setdefault(tuple(sorted(c.ids)), c)
+    return sorted(clusters.values(), key=lambda c: (c.representative, c.ids))
 
 
 def _stars(
