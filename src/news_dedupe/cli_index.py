@@ -48,6 +48,17 @@ def index_option(f: Any) -> Any:
     )(f)
 
 
+def jobs_option(f: Any) -> Any:
+    return click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(1),
+        default=os.cpu_count() or 1,
+        show_default="all cores",
+        help="Processes that profile documents and verify candidate pairs.",
+    )(f)
+
+
 def quiet_options(f: Any) -> Any:
     f = click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr.")(f)
     return click.option(
@@ -82,17 +93,33 @@ def _note(messages: Messages, text: str) -> None:
         click.echo(text, err=True)
 
 
-class Timer:
-    """Stage timings for --verbose."""
+class Stages:
+    """With --verbose, how long each stage took; also the progress callback of the library."""
 
-    def __init__(self, messages: Messages) -> None:
+    LABELS = {
+        "lookup": "looked up {done} indexed candidates for {total} new documents",
+        "load": "loaded {done} indexed profiles",
+        "pairs": "{done} candidate pairs",
+        "verify": "verified {done} pairs",
+        "write": "write under way: {total} documents",
+    }
+
+    def __init__(self, messages: Messages, spec: str) -> None:
         self.messages = messages
+        self.spec = spec
         self.start = time.perf_counter()
 
     def lap(self, what: str) -> None:
         now = time.perf_counter()
-        self.messages.info(f"{what}: {now - self.start:.2f} s")
+        self.messages.info(f"{what} ({now - self.start:.2f} s)")
         self.start = now
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage == "write":  # the lock is held from here: the time so far was spent waiting
+            self.lap(f"{self.spec}: rows serialised, write lock taken")
+        label = self.LABELS.get(stage)
+        if label:
+            self.lap(label.format(done=done, total=total))
 
 
 def _warn_already(messages: Messages, batch: Batch, verb: str) -> None:
@@ -225,6 +252,7 @@ def index_group() -> None:
 @index_group.command("add")
 @index_option
 @click.argument("paths", nargs=-1, required=True)
+@jobs_option
 @input_options
 @detection_options
 @quiet_options
@@ -232,6 +260,7 @@ def index_group() -> None:
 def add_command(
     index: str,
     paths: tuple[str, ...],
+    jobs: int,
     id_field: str,
     text_field: str,
     separator: str | None,
@@ -244,14 +273,14 @@ def add_command(
     """Add the documents in PATHS to INDEX (created if missing). An id already indexed is skipped."""
     config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
-    timer = Timer(messages)
+    messages.info(f"config: preset={preset} {config}")
     with open_store(index, config, create=True) as store:
+        stages = Stages(messages, store.spec)
         docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
-        batch = prepare(store, docs, config)
-        timer.lap(f"read, profiled and signed {batch.documents} documents")
-        messages.info(f"writing {len(batch.new)} documents to {store.spec}")
-        result = add_batch(store, batch)
-        timer.lap("written")
+        batch = prepare(store, docs, config, jobs=jobs)
+        stages.lap(f"read, profiled and signed {batch.documents} documents")
+        result = add_batch(store, batch, progress=stages)
+        stages.lap(f"written and committed: {len(result.added)} documents")
         total = store.count()
     _warn_each(messages, [p.id for p, _ in batch.already], "already indexed; skipped")
     late = result.existing[len(batch.already) :]
@@ -334,14 +363,7 @@ def prune_command(index: str, age: float, dry_run: bool, verbose: bool, quiet: b
 @click.option(
     "--add", "add", is_flag=True, help="Add the clean new documents (those in no cluster) to INDEX."
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(1),
-    default=os.cpu_count() or 1,
-    show_default="all cores",
-    help="Processes that verify candidate pairs.",
-)
+@jobs_option
 @input_options
 @detection_options
 @quiet_options
@@ -371,24 +393,21 @@ def check_command(
     config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
-    timer = Timer(messages)
     with open_store(index, config, create=add) as store:
+        spec = store.spec
+        stages = Stages(messages, spec)
         docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
-        batch = prepare(store, docs, config)
-        timer.lap(f"read, profiled and signed {batch.documents} documents")
+        batch = prepare(store, docs, config, jobs=jobs)
+        stages.lap(f"read, profiled and signed {batch.documents} documents")
         if batch.documents - len(batch.too_short) < 1:
             raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
-        result = check_batch(store, batch, config, jobs=jobs)
-        timer.lap(
-            f"compared with {len(result.compared)} indexed documents, "
-            f"{result.report.candidates} candidate pairs, {result.report.verified} duplicates"
-        )
+        result = check_batch(store, batch, config, progress=stages, jobs=jobs)
+        stages.lap(f"{result.report.verified} duplicate pairs in {len(result.report.clusters)} clusters")
         added: list[str] | None = None
         if add:
-            result, outcome = add_clean(store, batch, result, config, jobs=jobs)
+            result, outcome = add_clean(store, batch, result, config, jobs=jobs, progress=stages)
             added = outcome.added
-            timer.lap(f"added {len(added)} clean documents")
-        spec = store.spec
+            stages.lap(f"written and committed: {len(added)} clean documents")
     result.report.skipped = messages.skipped
     _warn_already(messages, batch, "not checked again")
     Output(output).write(render_check(result, batch, spec, fmt, added))

@@ -38,9 +38,10 @@ class Config:
     rare_floor: int = 10
     # Corpora smaller than this use every content word: document frequency means little there.
     rare_min_docs: int = 50
-    # A document whose rare words are fewer than this takes its `min_rare` rarest words instead:
-    # a story with many versions in a small batch makes its own words common. (hashing)
-    min_rare: int = 25
+    # A document with fewer rare words than this takes its `min_rare` rarest words instead: a
+    # story with hundreds of copies makes its own words common. Kept small, since common words
+    # dilute the sketch of a short summary. (hashing)
+    min_rare: int = 5
     # 256 permutations as 128 bands of 2 rows: the LSH S-curve 1 - (1 - s^2)^128 catches a
     # pair with rare-word Jaccard 0.1 with probability 0.72, 0.15 with 0.94, 0.2 with 0.995,
     # and proposes one at 0.02 (unrelated articles) with probability 0.05. (hashing)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import pathlib
 import sqlite3
@@ -31,6 +32,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain, islice
 from typing import Any
 
 import datasketch
@@ -73,6 +75,8 @@ __all__ = [
     "load_profile",
     "open_store",
     "prepare",
+    "profile_parallel",
+    "sign",
 ]
 
 # Version of the stored layout; an index written by a newer layout is refused, not misread.
@@ -83,6 +87,7 @@ FORMAT_VERSION = 1
 NORMALISATION_VERSION = 1
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
+PROFILE_CHUNK = 500  # documents a worker profiles at a time
 
 _PROBE_TEXT = (
     "The \u201cShi\u2019ite\u201d leader\u2019s U.S.\u2013led coalition met officials in Baghdad "
@@ -397,12 +402,19 @@ class Store(ABC):
         """The stored profiles of those of `ids` that are indexed."""
 
     @abstractmethod
-    def add(self, docs: Sequence[NewDoc], added: float, guard: Guard | None = None) -> AddResult:
+    def add(
+        self,
+        docs: Sequence[NewDoc],
+        added: float,
+        guard: Guard | None = None,
+        progress: Progress | None = None,
+    ) -> AddResult:
         """Store `docs` in one atomic write, skipping ids already indexed.
 
         `guard`, when given, runs once the write is under way (SQLite: inside the write
         transaction; Redis: after WATCH, before MULTI) and returns ids to leave out: a check
-        uses it to look again at what other runs added since it looked.
+        uses it to look again at what other runs added since it looked. `progress("write", 0, n)`
+        is called once the write is under way (the lock taken, for SQLite).
         """
 
     @abstractmethod
@@ -649,10 +661,18 @@ class SQLiteStore(Store):
                 raise StoreError(f"{self.path}: document {doc_id}: {err}") from err
         return out
 
-    def add(self, docs: Sequence[NewDoc], added: float, guard: Guard | None = None) -> AddResult:
+    def add(
+        self,
+        docs: Sequence[NewDoc],
+        added: float,
+        guard: Guard | None = None,
+        progress: Progress | None = None,
+    ) -> AddResult:
         # serialise before taking the write lock, so that other writers wait as little as possible
         rows = [(d, dump_profile(d.profile), pack_keys(d.keys)) for d in docs]
         with self._errors(), self._write() as db:
+            if progress:
+                progress("write", 0, len(docs))
             present = {r[0] for r in self._select("id", [d.profile.id for d in docs])}
             excluded = set(guard()) if guard else set()
             done: list[str] = []
@@ -808,19 +828,51 @@ class CheckResult:
     clean: list[NewDoc]  # new documents in no cluster
 
 
-def prepare(
-    store: Store, documents: Iterable[Document], config: Config, progress: Progress | None = None
+def _profile_chunk(args: tuple[list[Document], Config]) -> tuple[list[Profile], list[str], int]:
+    return profile_documents(args[0], args[1])
+
+
+def profile_parallel(
+    documents: Iterable[Document], config: Config, jobs: int = 1, progress: Progress | None = None
+) -> tuple[list[Profile], list[str], int]:
+    """`pipeline.profile_documents` on `jobs - 1` forked workers, in chunks; the same result.
+
+    The parent receives every profile (pickled across the pipe, about a third of the cost of
+    making it), so it needs a core of its own: below 3 jobs this profiles in-process.
+    """
+    if jobs < 3 or "fork" not in mp.get_all_start_methods():
+        return profile_documents(documents, config, progress)
+    docs = iter(documents)
+    first = list(islice(docs, PROFILE_CHUNK))
+    if len(first) < PROFILE_CHUNK:  # a small batch: starting processes would cost more
+        return profile_documents(first, config, progress)
+    docs = chain(first, docs)
+    chunks = iter(lambda: (list(islice(docs, PROFILE_CHUNK)), config), ([], config))
+    profiles: list[Profile] = []
+    too_short: list[str] = []
+    read = 0
+    with mp.get_context("fork").Pool(jobs - 1) as pool:
+        for part, short, n in pool.imap(_profile_chunk, chunks):
+            profiles.extend(part)
+            too_short.extend(short)
+            read += n
+            if progress:
+                progress("read", read, 0)
+    profiles.sort(key=lambda p: p.id)
+    return profiles, sorted(too_short), read
+
+
+def sign(
+    store: Store,
+    profiles: list[Profile],
+    config: Config,
+    sources: dict[str, str] | None = None,
+    too_short: list[str] | None = None,
+    read: int | None = None,
 ) -> Batch:
-    """Profile `documents`, set aside those already indexed, and compute rare words (with the
-    index's document frequencies) and band keys of the rest."""
-    sources: dict[str, str] = {}
-
-    def tap() -> Iterator[Document]:
-        for doc in documents:
-            sources[doc.id] = doc.source
-            yield doc
-
-    profiles, too_short, read = profile_documents(tap(), config, progress)
+    """Set aside profiles already indexed, and compute rare words (with the index's document
+    frequencies) and band keys of the rest."""
+    sources = sources or {}
     known = store.documents([p.id for p in profiles])
     fresh = [p for p in profiles if p.id not in known]
     n_docs = store.count()
@@ -832,12 +884,34 @@ def prepare(
         for p, words in zip(fresh, rare, strict=True)
     ]
     already = [(p, known[p.id]) for p in profiles if p.id in known]
-    return Batch(read, new, rare, already, too_short, n_docs)
+    n_read = len(profiles) + len(too_short or []) if read is None else read
+    return Batch(n_read, new, rare, already, list(too_short or []), n_docs)
 
 
-def add_batch(store: Store, batch: Batch, added: float | None = None) -> AddResult:
+def prepare(
+    store: Store,
+    documents: Iterable[Document],
+    config: Config,
+    progress: Progress | None = None,
+    jobs: int = 1,
+) -> Batch:
+    """Profile `documents` (on `jobs` processes) and `sign` them against the index."""
+    sources: dict[str, str] = {}
+
+    def tap() -> Iterator[Document]:
+        for doc in documents:
+            sources[doc.id] = doc.source
+            yield doc
+
+    profiles, too_short, read = profile_parallel(tap(), config, jobs, progress)
+    return sign(store, profiles, config, sources, too_short, read)
+
+
+def add_batch(
+    store: Store, batch: Batch, added: float | None = None, progress: Progress | None = None
+) -> AddResult:
     """Store every new document of the batch (ids found indexed meanwhile are skipped)."""
-    result = store.add(batch.new, time.time() if added is None else added)
+    result = store.add(batch.new, time.time() if added is None else added, progress=progress)
     return AddResult(result.added, [p.id for p, _ in batch.already] + result.existing, result.excluded)
 
 
@@ -847,19 +921,25 @@ def check_batch(
     """Clusters of new documents with each other and with indexed ones.
 
     Candidates: LSH among the new documents (`pipeline.candidate_pairs`), and for each new
-    document the indexed ones that share a band bucket (`probes`) or its fingerprint. Indexed documents are
-    never paired with each other: they were accepted already.
+    document the indexed ones that share a band bucket (`probes`) or its fingerprint. Indexed
+    documents are never paired with each other: they were accepted already.
     """
     new = [d.profile for d in batch.new]
     new_ids = {p.id for p in new}
     hits = store.candidates(batch.new)
     compared = set().union(*hits) - new_ids if hits else set()
+    if progress:
+        progress("lookup", len(compared), len(new))
     loaded = store.profiles(compared)  # a document removed meanwhile is simply not there
+    if progress:
+        progress("load", len(loaded), len(compared))
     union = new + [loaded[i] for i in sorted(loaded) if i not in new_ids]
     at = {p.id: n for n, p in enumerate(union)}
     pairs = set(candidate_pairs(new, batch.rare, config))
     for n, ids in enumerate(hits):
         pairs.update((n, at[i]) for i in ids if i in at and i not in new_ids)
+    if progress:
+        progress("pairs", len(pairs), 0)
     clusters, verified = verify_and_cluster(union, sorted(pairs), config, progress, jobs=jobs)
     clusters = [c for c in clusters if any(m.id in new_ids for m in c.members)]
     in_clusters = {m.id for c in clusters for m in c.members}
@@ -877,7 +957,13 @@ def check_batch(
 
 
 def add_clean(
-    store: Store, batch: Batch, result: CheckResult, config: Config, added: float | None = None, jobs: int = 1
+    store: Store,
+    batch: Batch,
+    result: CheckResult,
+    config: Config,
+    added: float | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
 ) -> tuple[CheckResult, AddResult]:
     """Add the documents the check found clean, unless another run added a duplicate of one of
     them since the check looked: then the batch is checked again under the write lock, and the
@@ -892,5 +978,5 @@ def add_clean(
             latest[0] = check_batch(store, batch, config, jobs=jobs)
         return offered - {d.profile.id for d in latest[0].clean}
 
-    outcome = store.add(result.clean, time.time() if added is None else added, guard)
+    outcome = store.add(result.clean, time.time() if added is None else added, guard, progress)
     return latest[0], outcome

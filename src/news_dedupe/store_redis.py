@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .config import Config
 from .errors import StoreError
+from .pipeline import Progress
 from .store import (
     AddResult,
     Guard,
@@ -209,7 +210,13 @@ class RedisStore(Store):
                 raise StoreError(f"{self.spec}: document {doc_id}: {err}") from err
         return out
 
-    def add(self, docs: Sequence[NewDoc], added: float, guard: Guard | None = None) -> AddResult:
+    def add(
+        self,
+        docs: Sequence[NewDoc],
+        added: float,
+        guard: Guard | None = None,
+        progress: Progress | None = None,
+    ) -> AddResult:
         rows = [(d, dump_profile(d.profile), pack_keys(d.keys)) for d in docs]
         watched = sorted({self._doc(d.profile.id) for d in docs})
         with self._errors():
@@ -218,6 +225,8 @@ class RedisStore(Store):
                     try:
                         if watched:
                             pipe.watch(*watched)
+                        if progress:
+                            progress("write", 0, len(docs))
                         present = set(self.documents([d.profile.id for d in docs]))
                         excluded = set(guard()) if guard else set()
                         done: list[str] = []

@@ -25,6 +25,9 @@ LEAD_SHORT = 1
 LEAD_LONG = 3
 # Matched segments this similar on average are pasted, not restated.
 VERBATIM = 0.95
+# Matched passages with at least FIGURES_MIN distinct numbers must share FIGURES_AGREE of them.
+FIGURES_MIN = 4
+FIGURES_AGREE = 0.5
 # A segment this similar to one of the other text is the same sentence (an extractive summary
 # takes sentences verbatim, in any order).
 EXTRACT_SEGMENT = 0.8
@@ -190,6 +193,23 @@ def align(a: Profile, b: Profile, threshold: float) -> Alignment:
     return Alignment(chain, extract_a, extract_b, short_places)
 
 
+def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> float | None:
+    """Jaccard of the numbers in the matched passages of both texts; None when too few to tell.
+
+    Copies, summaries and translations keep the figures of their source; weekly money-supply
+    tables, earnings reports and sports results reuse one template with new figures.
+    """
+    mine: set[str] = set()
+    theirs: set[str] = set()
+    for i, j in chain:
+        mine.update(t for t in a.segments[i].tokens if t.isdigit())
+        theirs.update(t for t in b.segments[j].tokens if t.isdigit())
+    union = mine | theirs
+    if len(union) < FIGURES_MIN:
+        return None
+    return len(mine & theirs) / len(union)
+
+
 def verify(a: Profile, b: Profile, config: Config) -> PairScores:
     """Score the pair and decide whether it is two versions of one story."""
     inter = len(a.shingles & b.shingles)
@@ -231,7 +251,13 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
         restated = sum(sim for _, _, sim in matches) / len(matches) < VERBATIM
         lead = top_short <= LEAD_SHORT and (top_long == 0 or (top_long <= LEAD_LONG and restated))
 
-    if short_cov >= config.contained:
+    figures = _figure_agreement(a, b, chain)
+    if figures is not None and figures < FIGURES_AGREE:
+        duplicate, reason = False, (
+            f"same wording with other figures ({figures:.2f} of the numbers agree): "
+            "a templated report, not a copy"
+        )
+    elif short_cov >= config.contained:
         duplicate, reason = True, f"{short_cov:.2f} of the shorter text is found in order in the other"
     elif len(runs) >= 2 and spread >= config.spread and short_cov >= config.rewrite:
         duplicate, reason = True, (
