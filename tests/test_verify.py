@@ -193,3 +193,24 @@ def test_verify_decision_does_not_depend_on_argument_order(profiles):
     ba = verify(profiles["chrome_serbia"], profiles[PAGE], CONFIG)
     assert ab.duplicate == ba.duplicate
     assert ab.similarity == pytest.approx(ba.similarity)
+
+
+def test_templated_report_with_other_figures_is_not_a_copy():
+    """Same wording with other figures (a weekly money-supply table) is not a copy; same figures is."""
+    week1 = (
+        "U.S. M-1 money supply rose 500 mln dlrs to a seasonally adjusted 738.7 billion dlrs in the week, "
+        "the Federal Reserve said on Thursday.\n"
+        "The previous week's level was revised to 738.2 billion dlrs from 738.0 billion, while the four-week "
+        "moving average rose to 737.9 billion dlrs from 736.4 billion.\n"
+    )
+    week2 = (
+        "U.S. M-1 money supply rose 1.2 billion dlrs to a seasonally adjusted 740.2 billion dlrs in the week, "
+        "the Federal Reserve said on Thursday.\n"
+        "The previous week's level was revised to 739.0 billion dlrs from 738.7 billion, while the four-week "
+        "moving average rose to 739.1 billion dlrs from 738.3 billion.\n"
+    )
+    a, b = profile("w1", week1 * 2, CONFIG), profile("w2", week2 * 2, CONFIG)
+    templated = verify(a, b, CONFIG)
+    assert not templated.duplicate
+    assert "figures" in templated.reason
+    assert verify(a, profile("w1-copy", week1 * 2, CONFIG), CONFIG).duplicate

@@ -37,14 +37,20 @@ from .errors import DedupeError
 from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_dict, summary_line
 from .store import Batch, CheckResult, IndexInfo, add_batch, add_clean, check_batch, iso, open_store, prepare
 
-INDEX_HELP = "The index: an SQLite file, or redis://HOST:PORT/DB for a shared one. [env: DEDUPE_INDEX]"
+INDEX_HELP = "The index: an SQLite file, or redis://HOST:PORT/DB[?prefix=NAME] for a shared one."
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _MAX_LISTED = 10  # warnings of one kind printed one by one; the rest are counted
 
 
 def index_option(f: Any) -> Any:
     return click.option(
-        "--index", "index", required=True, envvar="DEDUPE_INDEX", metavar="INDEX", help=INDEX_HELP
+        "--index",
+        "index",
+        required=True,
+        envvar="DEDUPE_INDEX",
+        show_envvar=True,
+        metavar="INDEX",
+        help=INDEX_HELP,
     )(f)
 
 

@@ -19,6 +19,7 @@ Checking a batch: `prepare` (profile, rare words with the stored frequencies, ba
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import multiprocessing as mp
@@ -38,6 +39,7 @@ from typing import Any
 import datasketch
 import numpy as np
 
+from . import config as config_module
 from .config import Config
 from .document import Document
 from .errors import StoreError
@@ -85,6 +87,8 @@ FORMAT_VERSION = 1
 # profiles, band keys and frequencies were computed with them. Raise it when text.py changes
 # what it produces; the probe below also catches a change nobody remembered to number.
 NORMALISATION_VERSION = 1
+# Config fields a stored index depends on (those marked "(hashing)" in config.py).
+_HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
 PROFILE_CHUNK = 500  # documents a worker profiles at a time
@@ -124,18 +128,23 @@ def signature_probe(config: Config) -> str:
     return _digest(values.astype("<u4").tobytes())
 
 
+def hashing_fields() -> tuple[str, ...]:
+    """The Config fields marked *(hashing)*: config.HASHING_FIELDS when config.py lists them,
+    else the ones marked when this was written (those that exist)."""
+    names = getattr(config_module, "HASHING_FIELDS", _HASHING_FIELDS)
+    present = {f.name for f in dataclasses.fields(Config)}
+    return tuple(n for n in names if n in present)
+
+
 def hashing_params(config: Config) -> dict[str, str]:
     """Every parameter that signatures, band keys, stored profiles or frequencies depend on."""
-    return {
-        "scheme": SCHEME,
-        "num_perm": str(config.num_perm),
-        "lsh_bands": str(config.lsh_bands),
-        "rows": str(config.lsh_rows),
-        "shingle_size": str(config.shingle_size),
-        "stem_length": str(config.stem_length),
-        "seed": str(config.seed),
-        "normalisation": str(NORMALISATION_VERSION),
-    }
+    params = {"scheme": SCHEME}
+    for name in hashing_fields():
+        params[name] = str(getattr(config, name))
+        if name == "lsh_bands":
+            params["rows"] = str(config.lsh_rows)
+    params["normalisation"] = str(NORMALISATION_VERSION)
+    return params
 
 
 def _new_meta(config: Config, now: float) -> dict[str, str]:
@@ -158,7 +167,8 @@ def _meta_config(spec: str, meta: dict[str, str], config: Config | None) -> Conf
         raise StoreError(f"{spec}: not a news-dedupe index (no format version in its meta data)")
     try:
         fmt = int(meta["format"])
-        stored = {k: int(meta[k]) for k in ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed")}
+        defaults = Config()
+        stored = {k: type(getattr(defaults, k))(meta[k]) for k in hashing_fields() if k in meta}
     except (KeyError, ValueError) as err:
         raise StoreError(f"{spec}: not a news-dedupe index, or a damaged one (meta data: {err})") from err
     if fmt > FORMAT_VERSION:
