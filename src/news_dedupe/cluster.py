@@ -162,7 +162,7 @@ def _stars(
     while len(remaining) > 1:
         original = choose_original(remaining, composite, profiles, score)
         members = [Member(original, "original", None)]
-        for doc in remaining:
+        for doc in ids:  # a version of two stories (a page) belongs to both stars
             if doc != original:
                 p = score(original, doc)
                 if p.duplicate:
