@@ -235,8 +235,8 @@ def eval_command(paths: tuple[str, ...], gold_path: str, fmt: str, show: int, id
     missed = sorted((scored(p) for p in result.missed), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
     false = sorted((scored(p) for p in result.false), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
     if fmt == "json":
-        data = {**result.as_dict(), "config": config.as_dict(), "missed": missed[:show] if show else missed,
-                "false": false[:show] if show else false, "missed_pairs": len(missed), "false_pairs": len(false)}
+        data = {**result.as_dict(), "config": config.as_dict(), "missed": missed[:show],
+                "false": false[:show], "missed_pairs": len(missed), "false_pairs": len(false)}
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"documents {report.documents}  gold pairs {result.gold_pairs}  reported pairs {result.reported_pairs}")

@@ -30,25 +30,31 @@ def read_gold(path: str) -> dict[str, GoldDoc]:
     """Read a gold file; a malformed line is an InputError naming the file and line."""
     gold: dict[str, GoldDoc] = {}
     try:
-        fh = open(path, encoding="utf-8")
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as err:
         raise InputError(f"{path}: cannot read gold file ({err.strerror})") from err
-    with fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                doc = GoldDoc(
-                    id=str(row["id"]),
-                    clusters=[str(c) for c in row.get("clusters") or []],
-                    kind=row.get("kind"),
-                    source=str(row["source"]) if row.get("source") is not None else None,
-                    negative=bool(row.get("negative")),
-                )
-            except (ValueError, KeyError, TypeError, AttributeError) as err:
-                raise InputError(f"{path}: line {number}: not a gold record ({err})") from err
-            gold[doc.id] = doc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: byte {err.start}: gold file is not UTF-8") from err
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            if not isinstance(row.get("clusters") or [], list):
+                raise TypeError("clusters must be a list")
+            doc = GoldDoc(
+                id=str(row["id"]),
+                clusters=[str(c) for c in row.get("clusters") or []],
+                kind=row.get("kind"),
+                source=str(row["source"]) if row.get("source") is not None else None,
+                negative=bool(row.get("negative")),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError) as err:
+            raise InputError(f"{path}: line {number}: not a gold record ({err})") from err
+        gold[doc.id] = doc
     return gold
 
 
@@ -79,8 +85,12 @@ class Evaluation:
             "f1": round(self.f1, 4),
             "gold_pairs": self.gold_pairs,
             "reported_pairs": self.reported_pairs,
-            "recall_by_kind": {k: {"found": h, "total": t} for k, (h, t) in sorted(self.recall_by_kind.items())},
-            "negatives_merged": {k: {"merged": h, "total": t} for k, (h, t) in sorted(self.negatives_merged.items())},
+            "recall_by_kind": {
+                k: {"found": h, "total": t} for k, (h, t) in sorted(self.recall_by_kind.items())
+            },
+            "negatives_merged": {
+                k: {"merged": h, "total": t} for k, (h, t) in sorted(self.negatives_merged.items())
+            },
             "missed": [list(p) for p in self.missed],
             "false": [list(p) for p in self.false],
             "unknown_ids": self.unknown_ids,
