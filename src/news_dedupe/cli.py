@@ -88,6 +88,20 @@ class Messages:
         if self.verbose and not self.quiet:
             click.echo(text, err=True)
 
+    def progress(self, stage: str, done: int, total: int) -> None:
+        """One self-erasing status line, only for a person watching a terminal."""
+        if self.quiet or not sys.stderr.isatty():
+            return
+        if stage == "read":
+            text = f"read {done:,} documents" + (" - finding candidates" if total else "")
+        elif stage == "candidates":
+            text = f"verifying {done:,} candidate pairs"
+        else:
+            text = f"verified {done:,} of {total:,} pairs"
+        click.echo(f"\r\x1b[K{text}", err=True, nl=False)
+        if stage == "verify" and done == total:
+            click.echo("\r\x1b[K", err=True, nl=False)
+
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that say how to read the input, shared by every command that reads documents."""
@@ -186,7 +200,7 @@ def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_d
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
     docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
-    report = find_duplicates(docs, config, jobs=jobs)
+    report = find_duplicates(docs, config, progress=messages.progress, jobs=jobs)
     report.skipped = messages.skipped
     if report.documents - len(report.too_short) < 1:
         raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))

@@ -179,7 +179,7 @@ def profile_documents(
             too_short.append(doc.id)
         else:
             profiles.append(p)
-        if progress:
+        if progress and read % 1000 == 0:
             progress("read", read, 0)
     profiles.sort(key=lambda p: p.id)
     return profiles, sorted(too_short), read
@@ -212,7 +212,11 @@ def find_duplicates(
     """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores."""
     config = config or Config()
     profiles, too_short, read = profile_documents(documents, config, progress)
+    if progress:
+        progress("read", read, read)
     candidates = candidate_pairs(profiles, rare_words(profiles, config), config)
+    if progress:
+        progress("candidates", len(candidates), len(candidates))
     detector = Detector({p.id: p for p in profiles}, config)
     clusters, verified = verify_and_cluster(profiles, candidates, config, progress, detector, jobs)
     return Report(
