@@ -1,8 +1,14 @@
-"""news_dedupe.index: the LSH index proposes similar pairs and leaves unrelated ones alone."""
+"""news_dedupe.index: the LSH index proposes similar pairs, the same ones as datasketch's MinHashLSH."""
 
 from __future__ import annotations
 
-from news_dedupe.index import CandidateIndex
+import random
+
+import numpy as np
+import pytest
+from datasketch import MinHashLSH
+
+from news_dedupe.index import CandidateIndex, band_keys
 from news_dedupe.signature import Signer
 
 NUM_PERM, BANDS = 128, 64
@@ -19,9 +25,9 @@ def test_near_identical_pair_is_proposed_unrelated_is_not():
     base = words("w", 100)
     near = base[:95] + words("x", 5)
     other = words("z", 100)
-    index.add(0, signer.minhash(base))
-    index.add(1, signer.minhash(near))
-    index.add(2, signer.minhash(other))
+    index.add(0, signer.hashvalues(base))
+    index.add(1, signer.hashvalues(near))
+    index.add(2, signer.hashvalues(other))
     assert list(index.pairs()) == [(0, 1)]
 
 
@@ -31,19 +37,49 @@ def test_pairs_are_ordered_and_unique():
     index = CandidateIndex(NUM_PERM, BANDS)
     same = words("w", 50)
     for key in (3, 1, 2):
-        index.add(key, signer.minhash(same))
+        index.add(key, signer.hashvalues(same))
     assert list(index.pairs()) == [(1, 2), (1, 3), (2, 3)]
 
 
-def test_query_finds_the_document_itself_and_its_copy():
-    """Querying a signature returns the keys of the documents it shares a band with."""
+def test_lead_sketch_meets_whole_sketches_only():
+    """A short text pairs with a long one through the long one's lead; two leads never pair."""
     signer = Signer(NUM_PERM, 1)
     index = CandidateIndex(NUM_PERM, BANDS)
-    index.add(0, signer.minhash(words("w", 40)))
-    index.add(1, signer.minhash(words("z", 40)))
-    assert sorted(index.query(signer.minhash(words("w", 40)))) == [0]
+    lead = words("lead", 30)
+    index.add(0, signer.hashvalues(lead + words("body", 3000)), signer.hashvalues(lead))
+    index.add(1, signer.hashvalues(lead))
+    index.add(2, signer.hashvalues(words("other", 3000)), signer.hashvalues(lead))
+    assert (0, 1) in set(index.pairs()) and (1, 2) in set(index.pairs())
+    assert (0, 2) not in set(index.pairs())
 
 
 def test_empty_index_has_no_pairs():
     """An index with nothing in it proposes nothing."""
     assert list(CandidateIndex(NUM_PERM, BANDS).pairs()) == []
+
+
+@pytest.mark.parametrize("bands", [64, 32, 128])
+def test_same_pairs_as_datasketch_minhashlsh(bands):
+    """For the same signatures the index proposes exactly the pairs datasketch's MinHashLSH does."""
+    rng = random.Random(7)
+    vocabulary = words("v", 400)
+    base = [rng.sample(vocabulary, 60) for _ in range(15)]
+    sets = [rng.sample(b, 45) + rng.sample(vocabulary, 15) for b in base for _ in range(3)]
+    signer = Signer(NUM_PERM, 1)
+    ours = CandidateIndex(NUM_PERM, bands)
+    theirs = MinHashLSH(num_perm=NUM_PERM, params=(bands, NUM_PERM // bands))
+    minhashes = [signer.minhash(s) for s in sets]
+    for n, m in enumerate(minhashes):
+        ours.add(n, m.hashvalues)
+        theirs.insert(n, m)
+    expected = {(min(n, o), max(n, o)) for n, m in enumerate(minhashes) for o in theirs.query(m) if o != n}
+    assert expected, "the fixture should produce candidate pairs"
+    assert set(ours.pairs()) == expected
+
+
+def test_two_row_band_keys_are_exact():
+    """With two rows a band key packs both 32-bit values, so different bands never share a key."""
+    values = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [2, 1, 4, 3]], dtype=np.uint32)
+    keys = band_keys(values, 2)
+    assert keys[0, 0] == keys[1, 0] and keys[0, 1] != keys[1, 1]
+    assert len({int(k) for k in keys[:, 0]}) == 2

@@ -149,7 +149,7 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     for n, words in enumerate(rare):
         if words:
             lead = lead_words(profiles[n], words)
-            index.add(n, signer.minhash(sorted(words)), signer.minhash(sorted(lead)) if lead else None)
+            index.add(n, signer.hashvalues(sorted(words)), signer.hashvalues(sorted(lead)) if lead else None)
     # LSH is a net: with 2 rows per band it also catches pairs whose true rare-word Jaccard is
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
