@@ -265,3 +265,17 @@ def test_stopwords_are_normalised_english_function_words():
     """The stopword list is lower-case, apostrophe-free and includes the words prose needs."""
     assert {"the", "of", "and", "said"} <= STOPWORDS
     assert all(w == normalize(w) and "'" not in w for w in STOPWORDS)
+
+
+def test_shingle_hashes_count_the_same_grams_as_shingles():
+    """Hashed n-grams are as many as the distinct n-gram strings, and equal texts hash equally."""
+    from news_dedupe.text import shingle_hashes
+
+    tokens = "the cat sat on the mat and the cat sat on the hat".split()
+    hashed = shingle_hashes(tokens, 3)
+    assert len(hashed) == len(shingles(tokens, 3))
+    assert list(hashed) == sorted(hashed)
+    assert (shingle_hashes(list(tokens), 3) == hashed).all()
+    assert len(shingle_hashes(["a", "b"], 3)) == 1
+    assert len(shingle_hashes([], 3)) == 0
+    assert shingle_hashes(["b", "a", "c"], 3)[0] != shingle_hashes(["a", "b", "c"], 3)[0]

@@ -53,7 +53,7 @@ from .pipeline import (
     verify_and_cluster,
 )
 from .signature import SCHEME, Signer
-from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem, tokenize
+from .text import STOPWORDS, Segment, mark_prose, segments, shingle_hashes, stem
 from .verify import Profile
 
 __all__ = [
@@ -254,28 +254,22 @@ def unpack_keys(blob: bytes) -> list[int]:
 
 
 def dump_profile(p: Profile) -> bytes:
-    """A profile as zlib-compressed JSON: id, word count, fingerprint and the prose segments.
+    """A profile as zlib-compressed JSON: id, word count, fingerprint and the prose segments
+    (line, text, tokens joined by spaces: a token never holds one).
 
-    A segment's tokens are what `tokenize` makes of its text, from offset `s` (a long sentence
-    is cut into pieces); only when they are not (never seen, but cheap to allow) are they
-    stored as well. Stems, lengths, shingles and content words follow from the tokens and the
-    index's hashing parameters, so they are rebuilt rather than stored.
+    Stems, lengths, shingles and content words follow from the tokens and the index's hashing
+    parameters, so they are rebuilt rather than stored. Tokens are stored although `tokenize`
+    would give them again from the text: re-tokenizing is half the cost of loading a profile,
+    and a check loads every indexed candidate.
     """
     segs = []
     for s in p.segments:
         item: dict[str, Any] = {"l": s.line, "x": s.text}
         if not s.prose:
             item["p"] = False
-        toks = tokenize(s.text)
-        n = len(s.tokens)
-        start = next((i for i in range(0, len(toks) - n + 1) if tuple(toks[i : i + n]) == s.tokens), None)
-        if start is None:
-            item["t"] = list(s.tokens)
-        else:
-            if start:
-                item["s"] = start
-            if start + n != len(toks):
-                item["n"] = n
+        joined = " ".join(s.tokens)
+        plain = all(t and " " not in t for t in s.tokens)
+        item["t"] = joined if plain else list(s.tokens)
         segs.append(item)
     data = {"id": p.id, "w": p.words, "f": p.fingerprint.hex(), "g": segs}
     return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
@@ -287,15 +281,11 @@ def load_profile(blob: bytes, config: Config) -> Profile:
         data = json.loads(zlib.decompress(blob).decode("utf-8"))
         segs = []
         for item in data["g"]:
-            text = str(item["x"])
-            if "t" in item:
-                toks = tuple(str(t) for t in item["t"])
-            else:
-                all_toks = tokenize(text)
-                start = int(item.get("s", 0))
-                end = start + int(item["n"]) if "n" in item else len(all_toks)
-                toks = tuple(all_toks[start:end])
-            segs.append(Segment(toks, int(item["l"]), text, bool(item.get("p", True))))
+            toks = item["t"]
+            tokens = (
+                tuple(toks.split(" ") if toks else ()) if isinstance(toks, str) else tuple(map(str, toks))
+            )
+            segs.append(Segment(tokens, int(item["l"]), str(item["x"]), bool(item.get("p", True))))
         doc_id, words, fingerprint = str(data["id"]), int(data["w"]), bytes.fromhex(data["f"])
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
         raise StoreError(f"a stored profile is damaged ({type(err).__name__}: {err})") from err
@@ -307,7 +297,7 @@ def load_profile(blob: bytes, config: Config) -> Profile:
         segments=segs,
         stems=stems,
         lengths=np.array([len(s) for s in stems], dtype=np.int64),
-        shingles=shingles(flat, config.shingle_size),
+        shingles=shingle_hashes(flat, config.shingle_size),
         fingerprint=fingerprint,
         content=[t[: config.stem_length] for s in segs for t in s.tokens if t not in STOPWORDS],
     )

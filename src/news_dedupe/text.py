@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import regex
 
 # One form for each family of look-alike characters, so that "Shi’ite" and "Shi'ite",
@@ -49,18 +52,22 @@ def normalize(text: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Unicode word tokens of normalised text; possessive 's dropped, inner apostrophes removed."""
+    """Unicode word tokens of normalised text; possessive 's dropped, inner apostrophes removed.
+
+    Tokens are interned: a corpus repeats the same few hundred thousand words millions of
+    times, and every document's segments keep theirs.
+    """
     out = []
     for token in _TOKEN.findall(normalize(text)):
         if "'" in token:
             token = _POSSESSIVE.sub("", token).replace("'", "")
-        out.append(token)
+        out.append(sys.intern(token))
     return out
 
 
 def stem(tokens: Iterable[str], length: int) -> list[str]:
-    """Cut every token to `length` characters (truncation stemming)."""
-    return [t[:length] for t in tokens]
+    """Cut every token to `length` characters (truncation stemming); interned like tokens."""
+    return [t if len(t) <= length else sys.intern(t[:length]) for t in tokens]
 
 
 def shingles(tokens: Sequence[str], size: int) -> set[str]:
@@ -68,6 +75,43 @@ def shingles(tokens: Sequence[str], size: int) -> set[str]:
     if len(tokens) < size:
         return {" ".join(tokens)} if tokens else set()
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+
+
+_TOKEN_HASHES: dict[str, int] = {}
+_P1 = np.uint64(0x9E3779B97F4A7C15)
+_P2 = np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
+    cache = _TOKEN_HASHES
+    out = np.empty(len(tokens), dtype=np.uint64)
+    for n, t in enumerate(tokens):
+        h = cache.get(t)
+        if h is None:
+            h = cache[t] = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+        out[n] = h
+    return out
+
+
+def shingle_hashes(tokens: Sequence[str], size: int) -> np.ndarray:
+    """The word n-grams of `shingles` as sorted, distinct, stable 64-bit hashes.
+
+    A set of n-gram strings costs about 100 bytes a gram; these cost 8. Each distinct token is
+    hashed once per process (blake2b, the same on every machine); a gram's hash mixes its tokens'
+    hashes by position, so word order within the gram counts.
+    """
+    if not tokens:
+        return np.empty(0, dtype=np.uint64)
+    h = _token_hashes(tokens)
+    if len(tokens) < size:
+        size = len(tokens)
+    n = len(tokens) - size + 1
+    with np.errstate(over="ignore"):
+        gram = np.zeros(n, dtype=np.uint64)
+        for k in range(size):
+            gram = (gram * _P1) ^ (h[k : k + n] * _P2 + np.uint64(k))
+            gram ^= gram >> np.uint64(31)
+    return np.unique(gram)
 
 
 @dataclass(frozen=True)

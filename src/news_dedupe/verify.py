@@ -17,7 +17,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from .config import Config
-from .text import STOPWORDS, Segment, mark_prose, segments, shingles, stem
+from .text import STOPWORDS, Segment, mark_prose, segments, shingle_hashes, stem
 
 # A restated lead starts within the first LEAD_SHORT segments of the shorter text (a summary
 # often rewrites its first sentence with a new dateline) and the first LEAD_LONG of the longer.
@@ -42,7 +42,7 @@ class Profile:
     segments: list[Segment]  # prose segments only, capped at config.max_segments
     stems: list[tuple[str, ...]]
     lengths: np.ndarray
-    shingles: set[str]
+    shingles: np.ndarray  # sorted distinct 64-bit hashes of word n-grams (text.shingle_hashes)
     fingerprint: bytes  # equal for texts whose prose is word-for-word the same
     content: list[str] = field(default_factory=list)  # stemmed content words, for rarity
     size: int = field(init=False)  # prose tokens
@@ -63,7 +63,7 @@ def profile(doc_id: str, text: str, config: Config) -> Profile:
         segments=prose,
         stems=stems,
         lengths=np.array([len(s) for s in stems], dtype=np.int64),
-        shingles=shingles(flat, config.shingle_size),
+        shingles=shingle_hashes(flat, config.shingle_size),
         fingerprint=hashlib.blake2b("\x1f".join(flat).encode("utf-8"), digest_size=16).digest(),
         content=[t[: config.stem_length] for s in prose for t in s.tokens if t not in STOPWORDS],
     )
@@ -212,11 +212,11 @@ def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> f
 
 def verify(a: Profile, b: Profile, config: Config) -> PairScores:
     """Score the pair and decide whether it is two versions of one story."""
-    inter = len(a.shingles & b.shingles)
+    inter = int(np.intersect1d(a.shingles, b.shingles, assume_unique=True).size)
     union = len(a.shingles) + len(b.shingles) - inter
     jaccard = inter / union if union else 0.0
-    cont_a = inter / len(a.shingles) if a.shingles else 0.0
-    cont_b = inter / len(b.shingles) if b.shingles else 0.0
+    cont_a = inter / len(a.shingles) if len(a.shingles) else 0.0
+    cont_b = inter / len(b.shingles) if len(b.shingles) else 0.0
 
     if a.fingerprint == b.fingerprint and a.stems:
         n_a, n_b = len(a.stems), len(b.stems)
