@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .cluster import Cluster, build_clusters
@@ -65,30 +65,48 @@ class Detector:
         p = self._cache[key]
         return p if p.a == x else p.flipped()
 
-    def score_many(self, pairs: list[tuple[str, str]], jobs: int = 1) -> list[PairScores]:
-        """Scores of many pairs, on `jobs` processes; the result is the same for any `jobs`."""
-        todo = sorted({self.canonical(x, y) for x, y in pairs} - self._cache.keys())
-        if jobs > 1 and len(todo) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
-            global _WORKER_DETECTOR
-            _WORKER_DETECTOR = self  # inherited by the forked workers, never pickled
-            size = max(1, len(todo) // (jobs * 8))
-            chunks = [todo[k : k + size] for k in range(0, len(todo), size)]
+    def duplicates(self, ids: Sequence[str], pairs: Sequence[tuple[int, int]], jobs: int = 1) -> list[PairScores]:
+        """The verified duplicates among `pairs` (indexes into `ids`), on `jobs` processes.
+
+        Only duplicates are kept: a large run checks millions of candidates and rejects most.
+        The result is the same for any `jobs`.
+        """
+        if jobs > 1 and len(pairs) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
+            global _WORKER
+            _WORKER = (self, ids, pairs)  # inherited by the forked workers, never pickled
+            size = max(1, len(pairs) // (jobs * 8))
+            spans = [(k, min(k + size, len(pairs))) for k in range(0, len(pairs), size)]
+            found: list[PairScores] = []
             with mp.get_context("fork").Pool(jobs) as pool:
-                for chunk, results in zip(chunks, pool.imap(_score_chunk, chunks)):
-                    self._cache.update(zip(chunk, results))
-            _WORKER_DETECTOR = None
-        return [self.score(x, y) for x, y in pairs]
+                for part in pool.imap(_verify_span, spans):
+                    found.extend(part)
+            _WORKER = None
+        else:
+            found = _verify_pairs(self, ids, pairs)
+        for p in found:
+            self._cache[(p.a, p.b)] = p
+        return found
 
 
 # Below this many pairs, starting processes costs more than it saves.
 PARALLEL_MIN_PAIRS = 2000
-_WORKER_DETECTOR: Detector | None = None
+_WORKER: tuple[Detector, Sequence[str], Sequence[tuple[int, int]]] | None = None
 
 
-def _score_chunk(chunk: list[tuple[str, str]]) -> list[PairScores]:
-    detector = _WORKER_DETECTOR
-    assert detector is not None
-    return [verify(detector.profiles[a], detector.profiles[b], detector.config) for a, b in chunk]
+def _verify_pairs(detector: Detector, ids: Sequence[str], pairs: Iterable[tuple[int, int]]) -> list[PairScores]:
+    out = []
+    for i, j in pairs:
+        a, b = detector.canonical(ids[i], ids[j])
+        p = verify(detector.profiles[a], detector.profiles[b], detector.config)
+        if p.duplicate:
+            out.append(p)
+    return out
+
+
+def _verify_span(span: tuple[int, int]) -> list[PairScores]:
+    assert _WORKER is not None
+    detector, ids, pairs = _WORKER
+    return _verify_pairs(detector, ids, pairs[span[0] : span[1]])
 
 
 def rare_words(
@@ -196,10 +214,10 @@ def verify_and_cluster(
     """Verify candidate pairs (indexes into `profiles`) and cluster the duplicates."""
     by_id = {p.id: p for p in profiles}
     detector = detector or Detector(by_id, config)
-    named = [(profiles[i].id, profiles[j].id) for i, j in pairs]
-    verified = [s for s in detector.score_many(named, jobs) if s.duplicate]
+    pairs = pairs if isinstance(pairs, Sequence) else list(pairs)
+    verified = detector.duplicates([p.id for p in profiles], pairs, jobs)
     if progress:
-        progress("verify", len(named), len(named))
+        progress("verify", len(pairs), len(pairs))
     return build_clusters(by_id, verified, detector.score, config), len(verified)
 
 
