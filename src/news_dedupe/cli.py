@@ -9,15 +9,17 @@ from __future__ import annotations
 import functools
 import json
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
 
 from . import __version__
 from .config import PRESETS, Config
+from .document import Document
 from .errors import DedupeError
 from .loader import LoadOptions, LoadWarning, load
 from .pipeline import find_duplicates
@@ -44,7 +46,12 @@ class DefaultGroup(click.Group):
 
 
 class Output:
-    """Where the report goes: stdout, or a file replaced atomically (no half-written file)."""
+    """Where the report goes: stdout, or a file replaced atomically (no half-written file).
+
+    A path that is not a regular file (a FIFO, /dev/null) is written to directly: replacing it
+    would destroy it. A replaced file keeps its permissions; a new one gets the umask's, as if
+    the shell had created it.
+    """
 
     def __init__(self, path: str | None) -> None:
         self.path = path
@@ -53,20 +60,38 @@ class Output:
         if not self.path or self.path == "-":
             click.echo(text, nl=False)
             return
-        directory = os.path.dirname(os.path.abspath(self.path))
+        target = os.path.realpath(self.path)  # replace a symbolic link's target, not the link
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".dedupe-", dir=directory)
+            mode: int | None = os.stat(target).st_mode
+        except OSError:
+            mode = None
+        if mode is not None and not stat.S_ISREG(mode):
+            try:
+                with open(target, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+            except OSError as err:
+                raise DedupeError(f"{self.path}: cannot write output ({err.strerror})") from err
+            return
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".dedupe-", dir=os.path.dirname(target))
         except OSError as err:
             raise DedupeError(f"{self.path}: cannot write output ({err.strerror})") from err
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                os.fchmod(fh.fileno(), stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
                 fh.write(text)
-            os.replace(tmp, self.path)
+            os.replace(tmp, target)
         except BaseException as err:
             os.unlink(tmp)
             if isinstance(err, OSError):
                 raise DedupeError(f"{self.path}: cannot write output ({err.strerror})") from err
             raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 class Messages:
@@ -87,6 +112,11 @@ class Messages:
     def info(self, text: str) -> None:
         if self.verbose and not self.quiet:
             click.echo(text, err=True)
+
+    def note(self, text: str) -> None:
+        """A warning about a document the pipeline passed over (counted in the report, not here)."""
+        if not self.quiet:
+            click.echo("warning: " + text, err=True)
 
     def progress(self, stage: str, done: int, total: int) -> None:
         """One self-erasing status line, only for a person watching a terminal."""
@@ -199,9 +229,21 @@ def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_d
     config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
+    sources: dict[str, str] = {}  # id -> where it was read, to name a document too short to judge
+
+    def remember(docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            sources[doc.id] = doc.source
+            yield doc
+
     docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
-    report = find_duplicates(docs, config, progress=messages.progress, jobs=jobs)
+    report = find_duplicates(remember(docs), config, progress=messages.progress, jobs=jobs)
     report.skipped = messages.skipped
+    for doc_id in report.too_short:
+        messages.note(
+            f"{sources.get(doc_id) or doc_id}: document {doc_id!r} is too short to judge "
+            f"(fewer than {config.min_words} words), not compared"
+        )
     if report.documents - len(report.too_short) < 1:
         raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
     messages.info(f"{report.candidates} candidate pairs, {report.verified} verified as duplicates")

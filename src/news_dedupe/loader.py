@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import errno
 import glob
 import gzip
 import lzma
@@ -60,7 +61,13 @@ _SAMPLE = 1 << 16  # bytes looked at to choose an encoding (at least; the first 
 _ZSTD_SLICE = 1 << 14  # compressed bytes given to zstd at a time
 _BINARY_WINDOW = 8192  # a NUL byte in this many first bytes means a binary file
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz", ".zst": "zstd", ".zstd": "zstd"}
-_MAGIC = ((b"\x1f\x8b", "gzip"), (b"BZh", "bzip2"), (b"\xfd7zXZ\x00", "xz"), (b"\x28\xb5\x2f\xfd", "zstd"))
+# What compressed data begins with, so that a compressed file or stream without its suffix is still
+# read (a bzip2 or zstd header has no NUL byte to mark it as binary: it would be read as garbled text).
+_MAGIC = re.compile(
+    rb"(?P<gzip>\x1f\x8b\x08)|(?P<bzip2>BZh[1-9](?:1AY&SY|\x17rE8P\x90))|(?P<xz>\xfd7zXZ\x00)"
+    rb"|(?P<zstd>\x28\xb5\x2f\xfd)"
+)
+_SUFFIX = {"gzip": ".gz", "bzip2": ".bz2", "xz": ".xz", "zstd": ".zst"}
 _FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -205,8 +212,18 @@ def _walk(folder: str, seen: set[str]) -> Iterator[str]:
         elif os.path.isfile(path):
             yield path
         elif os.path.islink(path):
-            raise InputError(f"{path}: no such file (broken symbolic link)")
+            raise InputError(f"{path}: {_broken_link(path)}")
         # sockets, FIFOs and devices inside a folder are not documents
+
+
+def _broken_link(path: str) -> str:
+    """Why a symbolic link leads nowhere: its target is missing, or links point at each other."""
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symbolic link loop (the links point at each other)"
+    return "no such file (broken symbolic link)"
 
 
 def _kind_of(name: str) -> tuple[str | None, str]:
@@ -477,11 +494,13 @@ class _Loader:
                 if size >= _SAMPLE:
                     break
             first = b"".join(head)
-            if path is None and compression is None:
-                method = next((m for magic, m in _MAGIC if first.startswith(magic)), None)
-                if method is not None:  # compressed data on stdin: decompress it as it comes
-                    yield from self._stdin_compressed(first, chunks, method)
-                    return
+            method = _compression_of(first) if compression is None else None
+            if method is not None:  # compressed data on stdin or under another name
+                if path is not None:
+                    message = f"{method} data without a {_SUFFIX[method]} suffix, decompressed"
+                    self._emit("decoded-as", name, "", message, False)
+                yield from self._unnamed_compressed(name, fmt, first, chunks, method)
+                return
             texts = self._text(name, first, size < _SAMPLE, chunks)
             if texts is None:
                 return
@@ -500,18 +519,24 @@ class _Loader:
             if not first:
                 self._emit("empty", name, "", "empty file, skipped", True)
                 return
+            method = _compression_of(first) if compression is None else None
+            if method is not None:  # a compressed archive without its suffix
+                chunks = _decompressed(_Replay(first, chunks), name, method)
+                first = next(chunks, b"")
             if not first.startswith(b"WARC/"):
                 raise InputError(f"{name}: not a WARC archive (it does not begin with 'WARC/')")
             parts = read_warc(_Replay(first, chunks), name)
         yield from self._yield_parts(name, parts, "record")
 
-    def _stdin_compressed(self, first: bytes, rest: Iterator[bytes], method: str) -> Iterator[Document]:
-        stream = _Replay(first, rest)
-        chunks = _decompressed(stream, STDIN_NAME, method)
+    def _unnamed_compressed(
+        self, name: str, fmt: str, first: bytes, rest: Iterator[bytes], method: str
+    ) -> Iterator[Document]:
+        """A compressed stream that its name does not announce: decompressed as it comes."""
+        chunks = _decompressed(_Replay(first, rest), name, method)
         head = next(chunks, b"")
-        texts = self._text(STDIN_NAME, head, False, chunks)
+        texts = self._text(name, head, False, chunks)
         if texts is not None:
-            yield from self._documents(STDIN_NAME, "text", _lines(texts))
+            yield from self._documents(name, fmt, _lines(texts))
 
     def _text(self, name: str, head: bytes, at_eof: bool, rest: Iterator[bytes]) -> Iterator[str] | None:
         """Choose the encoding from the first bytes; None when the file is skipped (empty, binary)."""
@@ -566,24 +591,29 @@ class _Loader:
         splitter: TextSplitter | None = None,
         single: bool = False,
     ) -> Iterator[Document]:
-        """Documents from the parts of one file: blank ones skipped, ids made unique, style told."""
+        """Documents from the parts of one file: blank ones skipped, ids made unique, style told.
+
+        Blank documents before the first real one are held back: when none follows, the file is
+        reported once as only separators (one thing passed over), not once per separator.
+        """
         yielded = seen = 0
+        held: list[tuple[str, str]] = []  # (place, message) of blank documents not yet reported
         for ident, body, number in parts:
             seen += 1
             whole = single or (splitter is not None and splitter.style is None)
             place = "" if whole else f"{unit} {number}"
             if is_blank(body):
                 if whole:
-                    self._emit(
-                        "empty",
-                        name,
-                        "",
-                        "empty file, skipped" if not single else "no text found, skipped",
-                        True,
-                    )
+                    message = "empty file, skipped" if not single else "no text found, skipped"
+                    self._emit("empty", name, "", message, True)
+                elif yielded == 0 and splitter is not None:
+                    held.append((place, f"document {ident!r} is empty, skipped"))
                 else:
                     self._emit("empty", name, place, f"document {ident!r} is empty, skipped", True)
                 continue
+            for held_place, message in held:
+                self._emit("empty", name, held_place, message, True)
+            held = []
             yielded += 1
             source = name if whole else f"{name}:{number}" if unit == "line" else f"{name}:{place}"
             yield Document(self._unique(ident, name, place), body, source)
@@ -620,6 +650,12 @@ class _Loader:
         self._ids.add(renamed)
         self._emit("duplicate-id", name, place, f"duplicate id {ident!r}, renamed {renamed!r}", False)
         return renamed
+
+
+def _compression_of(head: bytes) -> str | None:
+    """The compression method whose header `head` begins with, or None."""
+    m = _MAGIC.match(head)
+    return m.lastgroup if m else None
 
 
 def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:

@@ -339,12 +339,33 @@ def _with_line_ends(lines: Iterable[str]) -> Iterator[str]:
         yield previous
 
 
+# After the last line of a TSV file: a quote that opens a field closes at this line, so a field
+# still open at the end of the file shows as a field holding the mark. Noncharacters: no text has them.
+_END_MARK = "\ufdd0end of input\ufdd1"
+
+
+def _unclosed(start: int, end: int) -> str:
+    return f"a quoted field is never closed: lines {start}-{end} would be one field"
+
+
 def read_csv(
     lines: Iterable[str], name: str, delimiter: str, id_field: str, text_field: str, on_bad: OnBad
 ) -> Iterator[Part]:
-    """One document per row of a CSV/TSV file whose first row names the columns."""
+    """One document per row of a CSV/TSV file whose first row names the columns.
+
+    A row whose fields do not fit the header is a bad record: too few to reach the text column,
+    or more non-empty fields than the header names (text cut at an unquoted comma). CSV is parsed
+    strictly, so a stray quote cannot silently join the rows that follow into one field; TSV is
+    often written without quoting (a text may start with a quotation mark), so it is parsed
+    leniently, but a quote still open at the end of the file is a bad record there too.
+    """
     _raise_csv_limit()
-    reader = csv.reader(_with_line_ends(lines), delimiter=delimiter)
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    strict = kind == "CSV"
+    source: Iterable[str] = _with_line_ends(lines)
+    if not strict:
+        source = chain(source, ['"' + _END_MARK + "\n"])
+    reader = csv.reader(source, delimiter=delimiter, strict=strict)
     header: list[str] | None = None
     text_at = id_at = -1
     done = 0  # physical lines read so far
@@ -354,12 +375,26 @@ def read_csv(
         except StopIteration:
             return
         except csv.Error as e:
+            start = done + 1
+            if str(e) == "unexpected end of data":  # a quote opened in this record never closes
+                reason = _unclosed(start, reader.line_num)
+            else:
+                at = f" on line {reader.line_num}" if reader.line_num != start else ""
+                reason = f"malformed {kind} ({e}{at})"
             if header is None:
-                raise InputError(f"{name}: line {done + 1}: cannot read the header row ({e})") from None
-            on_bad(done + 1, f"malformed {'TSV' if delimiter == chr(9) else 'CSV'} ({e})")
+                raise InputError(f"{name}: line {start}: cannot read the header row ({reason})") from None
+            on_bad(start, reason)
             done = reader.line_num
             continue
         number, done = done + 1, reader.line_num
+        if not strict and row and _END_MARK in row[-1]:
+            if row == [_END_MARK + "\n"]:
+                return  # the mark on a line of its own: every quote was closed
+            reason = _unclosed(number, done - 1)
+            if header is None:
+                raise InputError(f"{name}: line {number}: cannot read the header row ({reason})")
+            on_bad(number, reason)
+            return
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if header is None:
@@ -374,6 +409,11 @@ def read_csv(
             continue
         if len(row) <= text_at:
             on_bad(number, f"{len(row)} fields where the header has {len(header)}, no {text_field!r}")
+            continue
+        if len(row) > len(header) and any(field.strip() for field in row[len(header) :]):
+            sep = "tab" if kind == "TSV" else "comma"
+            extra = f"{len(row)} fields where the header has {len(header)}"
+            on_bad(number, f"{extra} (a {sep} in an unquoted field?)")
             continue
         ident = row[id_at] if 0 <= id_at < len(row) else ""
         yield ident or f"{name}#{number}", row[text_at], number

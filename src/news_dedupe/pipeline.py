@@ -7,6 +7,7 @@ index (LSH) -> verify -> cluster.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ class Detector:
             size = max(1, len(pairs) // (jobs * 8))
             spans = [(k, min(k + size, len(pairs))) for k in range(0, len(pairs), size)]
             found: list[PairScores] = []
-            with mp.get_context("fork").Pool(jobs) as pool:
+            with mp.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
                 for part in pool.imap(_verify_span, spans):
                     found.extend(part)
             _WORKER = None
@@ -91,6 +92,11 @@ class Detector:
 # Below this many pairs, starting processes costs more than it saves.
 PARALLEL_MIN_PAIRS = 2000
 _WORKER: tuple[Detector, Sequence[str], Sequence[tuple[int, int]]] | None = None
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool: one message, not a traceback each."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _verify_pairs(detector: Detector, ids: Sequence[str], pairs: Iterable[tuple[int, int]]) -> list[PairScores]:
