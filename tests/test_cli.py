@@ -277,7 +277,10 @@ def test_only_short_documents(runner, seeds):
     """When every document is too short to judge, there is nothing to compare: exit 2."""
     result = invoke(runner, seeds, "--min-words", 100000, ok=False)
     assert result.exit_code == 2
-    assert result.stderr.splitlines()[-1] == f"error: nothing to compare: no document long enough was read from {seeds}"
+    assert (
+        result.stderr.splitlines()[-1]
+        == f"error: nothing to compare: no document long enough was read from {seeds}"
+    )
 
 
 def test_invalid_utf8_warns_and_continues(runner, seeds, tmp_path):

@@ -204,7 +204,8 @@ def test_templated_report_with_other_figures_is_not_a_copy():
         "moving average rose to 737.9 billion dlrs from 736.4 billion.\n"
     )
     week2 = (
-        "U.S. M-1 money supply rose 1.2 billion dlrs to a seasonally adjusted 740.2 billion dlrs in the week, "
+        "U.S. M-1 money supply rose 1.2 billion dlrs to a seasonally adjusted 740.2 billion dlrs "
+        "in the week, "
         "the Federal Reserve said on Thursday.\n"
         "The previous week's level was revised to 739.0 billion dlrs from 738.7 billion, while the four-week "
         "moving average rose to 739.1 billion dlrs from 738.3 billion.\n"

@@ -137,10 +137,20 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """Options that say how to read the input, shared by every command that reads documents."""
     for option in reversed(
         [
-            click.option("--id-field", default="id", show_default=True, help="JSON Lines/CSV field with the id."),
-            click.option("--text-field", default="text", show_default=True, help="JSON Lines/CSV field with the text."),
-            click.option("--separator", metavar="REGEX", help="Document separator line (named group `id` gives the id)."),
-            click.option("--skip-bad-records", is_flag=True, help="Pass over malformed JSON Lines/CSV records."),
+            click.option(
+                "--id-field", default="id", show_default=True, help="JSON Lines/CSV field with the id."
+            ),
+            click.option(
+                "--text-field", default="text", show_default=True, help="JSON Lines/CSV field with the text."
+            ),
+            click.option(
+                "--separator",
+                metavar="REGEX",
+                help="Document separator line (named group `id` gives the id).",
+            ),
+            click.option(
+                "--skip-bad-records", is_flag=True, help="Pass over malformed JSON Lines/CSV records."
+            ),
         ]
     ):
         f = option(f)
@@ -150,17 +160,42 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
 def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """The preset and every threshold under it, shared by find, eval and explain."""
     opts = [
-        click.option("--preset", type=click.Choice(sorted(PRESETS)), default="balanced", show_default=True,
-                     help="Named set of thresholds."),
-        click.option("--min-words", type=click.IntRange(1), help="Shorter documents are reported as too short."),
-        click.option("--segment-match", type=click.FloatRange(0, 1), help="Similarity at which two sentences match."),
-        click.option("--contained", type=click.FloatRange(0, 1), help="Share found in order that makes a copy or excerpt."),
-        click.option("--rewrite", type=click.FloatRange(0, 1), help="Share found in order, in several runs, for a rewrite."),
-        click.option("--spread", type=click.FloatRange(0, 1), help="Share outside the longest run for a rewrite."),
-        click.option("--lead", type=click.FloatRange(0, 1), help="Share found for a restated lead or summary."),
-        click.option("--rare-df", type=click.FloatRange(0, 1), help="Document frequency below which a word is rare."),
+        click.option(
+            "--preset",
+            type=click.Choice(sorted(PRESETS)),
+            default="balanced",
+            show_default=True,
+            help="Named set of thresholds.",
+        ),
+        click.option(
+            "--min-words", type=click.IntRange(1), help="Shorter documents are reported as too short."
+        ),
+        click.option(
+            "--segment-match", type=click.FloatRange(0, 1), help="Similarity at which two sentences match."
+        ),
+        click.option(
+            "--contained",
+            type=click.FloatRange(0, 1),
+            help="Share found in order that makes a copy or excerpt.",
+        ),
+        click.option(
+            "--rewrite",
+            type=click.FloatRange(0, 1),
+            help="Share found in order, in several runs, for a rewrite.",
+        ),
+        click.option(
+            "--spread", type=click.FloatRange(0, 1), help="Share outside the longest run for a rewrite."
+        ),
+        click.option(
+            "--lead", type=click.FloatRange(0, 1), help="Share found for a restated lead or summary."
+        ),
+        click.option(
+            "--rare-df", type=click.FloatRange(0, 1), help="Document frequency below which a word is rare."
+        ),
         click.option("--num-perm", type=click.IntRange(1), help="MinHash permutations."),
-        click.option("--bands", "lsh_bands", type=click.IntRange(1), help="LSH bands (num-perm must be a multiple)."),
+        click.option(
+            "--bands", "lsh_bands", type=click.IntRange(1), help="LSH bands (num-perm must be a multiple)."
+        ),
         click.option("--seed", type=int, help="MinHash seed."),
     ]
     for option in reversed(opts):
@@ -172,10 +207,17 @@ def make_config(preset: str, **overrides: Any) -> Config:
     return PRESETS[preset].replace(**overrides)
 
 
-def read_documents(paths: tuple[str, ...], messages: Messages, id_field: str, text_field: str,
-                   separator: str | None, skip_bad_records: bool):
-    options = LoadOptions(id_field=id_field, text_field=text_field, separator=separator,
-                          skip_bad_records=skip_bad_records)
+def read_documents(
+    paths: tuple[str, ...],
+    messages: Messages,
+    id_field: str,
+    text_field: str,
+    separator: str | None,
+    skip_bad_records: bool,
+):
+    options = LoadOptions(
+        id_field=id_field, text_field=text_field, separator=separator, skip_bad_records=skip_bad_records
+    )
     return load(list(paths), options, warn=messages.warn)
 
 
@@ -211,20 +253,41 @@ def cli() -> None:
 
 @cli.command("find")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-              help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomically).")
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write the report to a file (atomically)."
+)
 @click.option("--fail-on-duplicates", is_flag=True, help="Exit 1 when any cluster is found (for CI).")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=os.cpu_count() or 1, show_default="all cores",
-              help="Processes for verification; the report is the same for any number.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=os.cpu_count() or 1,
+    show_default="all cores",
+    help="Processes for verification; the report is the same for any number.",
+)
 @input_options
 @detection_options
 @click.option("-v", "--verbose", is_flag=True, help="Show the configuration and input details on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="No warnings or progress on stderr.")
 @handle_errors
-def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_duplicates: bool, jobs: int,
-                 id_field: str, text_field: str, separator: str | None, skip_bad_records: bool,
-                 preset: str, verbose: bool, quiet: bool, **overrides: Any) -> None:
+def find_command(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on_duplicates: bool,
+    jobs: int,
+    id_field: str,
+    text_field: str,
+    separator: str | None,
+    skip_bad_records: bool,
+    preset: str,
+    verbose: bool,
+    quiet: bool,
+    **overrides: Any,
+) -> None:
     """Find clusters of near-duplicate documents in PATHS (files, folders, - for stdin)."""
     config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
@@ -254,26 +317,47 @@ def find_command(paths: tuple[str, ...], fmt: str, output: str | None, fail_on_d
 
 @cli.command("eval")
 @click.argument("paths", nargs=-1, required=True)
-@click.option("--gold", "gold_path", required=True, type=click.Path(dir_okay=False),
-              help="Gold labels, JSON Lines: {id, clusters, kind?, source?, negative?}.")
+@click.option(
+    "--gold",
+    "gold_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Gold labels, JSON Lines: {id, clusters, kind?, source?, negative?}.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--show", type=click.IntRange(0), default=10, show_default=True,
-              help="How many missed and false pairs to list, with their scores.")
+@click.option(
+    "--show",
+    type=click.IntRange(0),
+    default=10,
+    show_default=True,
+    help="How many missed and false pairs to list, with their scores.",
+)
 @input_options
 @detection_options
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
 @handle_errors
-def eval_command(paths: tuple[str, ...], gold_path: str, fmt: str, show: int, id_field: str, text_field: str,
-                 separator: str | None, skip_bad_records: bool, preset: str, quiet: bool,
-                 **overrides: Any) -> None:
+def eval_command(
+    paths: tuple[str, ...],
+    gold_path: str,
+    fmt: str,
+    show: int,
+    id_field: str,
+    text_field: str,
+    separator: str | None,
+    skip_bad_records: bool,
+    preset: str,
+    quiet: bool,
+    **overrides: Any,
+) -> None:
     """Run detection on PATHS and score it against labelled pairs: precision, recall, F1."""
     from .evaluate import evaluate, read_gold
 
     config = make_config(preset, **overrides)
     gold = read_gold(gold_path)
     messages = Messages(False, quiet)
-    report = find_duplicates(read_documents(paths, messages, id_field, text_field, separator,
-                                            skip_bad_records), config)
+    report = find_duplicates(
+        read_documents(paths, messages, id_field, text_field, separator, skip_bad_records), config
+    )
     result = evaluate(report.clusters, gold)
     detector = report.detector
 
@@ -288,14 +372,25 @@ def eval_command(paths: tuple[str, ...], gold_path: str, fmt: str, show: int, id
 
     # Misses closest to being found and false pairs with the strongest evidence come first:
     # they are the ones a threshold change would flip.
-    missed = sorted((scored(p) for p in result.missed), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
+    missed = sorted(
+        (scored(p) for p in result.missed), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"])
+    )
     false = sorted((scored(p) for p in result.false), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
     if fmt == "json":
-        data = {**result.as_dict(), "config": config.as_dict(), "missed": missed[:show],
-                "false": false[:show], "missed_pairs": len(missed), "false_pairs": len(false)}
+        data = {
+            **result.as_dict(),
+            "config": config.as_dict(),
+            "missed": missed[:show],
+            "false": false[:show],
+            "missed_pairs": len(missed),
+            "false_pairs": len(false),
+        }
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"documents {report.documents}  gold pairs {result.gold_pairs}  reported pairs {result.reported_pairs}")
+    click.echo(
+        f"documents {report.documents}  gold pairs {result.gold_pairs}  "
+        f"reported pairs {result.reported_pairs}"
+    )
     for kind, (hit, total) in sorted(result.recall_by_kind.items()):
         click.echo(f"  recall {kind:<14} {hit}/{total} = {hit / total:.3f}")
     for kind, (hit, total) in sorted(result.negatives_merged.items()):
@@ -306,8 +401,10 @@ def eval_command(paths: tuple[str, ...], gold_path: str, fmt: str, show: int, id
             click.echo(f"  {label}: {row['a']} ~ {row['b']}  {sim}{row['reason']}")
         if len(rows) > show:
             click.echo(f"  {label}: ... {len(rows) - show} more")
-    click.echo(f"precision {result.precision:.4f}  recall {result.recall:.4f}  F1 {result.f1:.4f}  "
-               f"false pairs {len(false)}  missed pairs {len(missed)}")
+    click.echo(
+        f"precision {result.precision:.4f}  recall {result.recall:.4f}  F1 {result.f1:.4f}  "
+        f"false pairs {len(false)}  missed pairs {len(missed)}"
+    )
 
 
 @cli.command("explain")
@@ -318,9 +415,18 @@ def eval_command(paths: tuple[str, ...], gold_path: str, fmt: str, show: int, id
 @detection_options
 @click.option("-q", "--quiet", is_flag=True, help="No warnings on stderr.")
 @handle_errors
-def explain_command(paths: tuple[str, ...], pair: tuple[str, str], fmt: str, id_field: str, text_field: str,
-                    separator: str | None, skip_bad_records: bool, preset: str, quiet: bool,
-                    **overrides: Any) -> None:
+def explain_command(
+    paths: tuple[str, ...],
+    pair: tuple[str, str],
+    fmt: str,
+    id_field: str,
+    text_field: str,
+    separator: str | None,
+    skip_bad_records: bool,
+    preset: str,
+    quiet: bool,
+    **overrides: Any,
+) -> None:
     """Every score for two documents of PATHS, the decision and its reason, and what they share."""
     from .pipeline import explain_pair
 
@@ -329,15 +435,28 @@ def explain_command(paths: tuple[str, ...], pair: tuple[str, str], fmt: str, id_
     ex = explain_pair(docs, pair[0], pair[1], config)
     p = ex.scores
     if fmt == "json":
-        click.echo(json.dumps({
-            "a": p.a, "b": p.b, "duplicate": p.duplicate, "reason": p.reason, "candidate": ex.candidate,
-            "rare_jaccard": round(ex.rare_jaccard, 4), **p.scores(),
-            "shared": [{"a": x, "b": y, "similarity": round(sim, 4)} for x, y, sim in ex.shared],
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "a": p.a,
+                    "b": p.b,
+                    "duplicate": p.duplicate,
+                    "reason": p.reason,
+                    "candidate": ex.candidate,
+                    "rare_jaccard": round(ex.rare_jaccard, 4),
+                    **p.scores(),
+                    "shared": [{"a": x, "b": y, "similarity": round(sim, 4)} for x, y, sim in ex.shared],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     verdict = "DUPLICATES" if p.duplicate else "NOT DUPLICATES"
     click.echo(f"{p.a} ~ {p.b}: {verdict}\n  reason: {p.reason}")
-    click.echo(f"  candidate from LSH: {'yes' if ex.candidate else 'no'} (rare-word Jaccard {ex.rare_jaccard:.2f})")
+    click.echo(
+        f"  candidate from LSH: {'yes' if ex.candidate else 'no'} (rare-word Jaccard {ex.rare_jaccard:.2f})"
+    )
     for name, value in p.scores().items():
         click.echo(f"  {name:<14} {value}")
     click.echo(f"shared passages, in order ({len(ex.shared)}):")

@@ -78,7 +78,16 @@ class Config:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{name} must be in [0.0, 1.0], got {value}")
-        for name in ("min_words", "stem_length", "shingle_size", "num_perm", "lsh_bands", "max_segments", "min_rare", "rare_floor"):
+        for name in (
+            "min_words",
+            "stem_length",
+            "shingle_size",
+            "num_perm",
+            "lsh_bands",
+            "max_segments",
+            "min_rare",
+            "rare_floor",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if self.lsh_bands < 2:

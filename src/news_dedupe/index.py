@@ -82,7 +82,7 @@ class CandidateIndex:
             sizes = ends - starts
             twos = starts[sizes == 2]  # most shared buckets hold two entries: join them at once
             firsts, seconds = [order[twos]], [order[twos + 1]]
-            for start, end in zip(starts[sizes > 2], ends[sizes > 2]):
+            for start, end in zip(starts[sizes > 2], ends[sizes > 2], strict=True):
                 members = order[start:end]
                 firsts.append(np.repeat(members, len(members)))
                 seconds.append(np.tile(members, len(members)))

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from .cluster import Cluster, build_clusters
 from .config import Config
 from .document import Document
+from .errors import InputError
 from .index import CandidateIndex
 from .signature import Signer
-from .errors import InputError
 from .verify import PairScores, Profile, align, profile, verify
 
 Progress = Callable[[str, int, int], None]
@@ -66,7 +66,9 @@ class Detector:
         p = self._cache[key]
         return p if p.a == x else p.flipped()
 
-    def duplicates(self, ids: Sequence[str], pairs: Sequence[tuple[int, int]], jobs: int = 1) -> list[PairScores]:
+    def duplicates(
+        self, ids: Sequence[str], pairs: Sequence[tuple[int, int]], jobs: int = 1
+    ) -> list[PairScores]:
         """The verified duplicates among `pairs` (indexes into `ids`), on `jobs` processes.
 
         Only duplicates are kept: a large run checks millions of candidates and rejects most.
@@ -99,7 +101,9 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _verify_pairs(detector: Detector, ids: Sequence[str], pairs: Iterable[tuple[int, int]]) -> list[PairScores]:
+def _verify_pairs(
+    detector: Detector, ids: Sequence[str], pairs: Iterable[tuple[int, int]]
+) -> list[PairScores]:
     out = []
     for i, j in pairs:
         a, b = detector.canonical(ids[i], ids[j])
@@ -264,7 +268,9 @@ class Explanation:
     shared: list[tuple[str, str, float]]  # (passage of a, passage of b, similarity), in order
 
 
-def explain_pair(documents: Iterable[Document], first: str, second: str, config: Config | None = None) -> Explanation:
+def explain_pair(
+    documents: Iterable[Document], first: str, second: str, config: Config | None = None
+) -> Explanation:
     """Score two documents of a corpus the way a run would, and show what they share.
 
     Rare words depend on the whole corpus, so every document is profiled; only the two named

@@ -14,16 +14,32 @@ from .pipeline import Report
 SCHEMA_VERSION = 1
 FORMATS = ("text", "json", "jsonl", "csv")
 CSV_COLUMNS = (
-    "cluster", "representative", "id", "relation", "similarity", "jaccard", "containment",
-    "coverage", "coverage_of_original", "runs", "reason",
+    "cluster",
+    "representative",
+    "id",
+    "relation",
+    "similarity",
+    "jaccard",
+    "containment",
+    "coverage",
+    "coverage_of_original",
+    "runs",
+    "reason",
 )
 
 
 def member_dict(member: Member) -> dict[str, Any]:
     """A member as the JSON schema has it; scores are of the member against the original."""
     if member.scores is None:
-        return {"id": member.id, "relation": member.relation, "similarity": 1.0, "jaccard": 1.0,
-                "containment": 1.0, "coverage": 1.0, "coverage_of_original": 1.0}
+        return {
+            "id": member.id,
+            "relation": member.relation,
+            "similarity": 1.0,
+            "jaccard": 1.0,
+            "containment": 1.0,
+            "coverage": 1.0,
+            "coverage_of_original": 1.0,
+        }
     p = member.scores  # oriented a = original, b = member
     return {
         "id": member.id,
@@ -71,7 +87,8 @@ def to_json(report: Report) -> str:
 
 def to_jsonl(report: Report) -> str:
     return "".join(
-        json.dumps(cluster_dict(c, n), ensure_ascii=False) + "\n" for n, c in enumerate(report.clusters, start=1)
+        json.dumps(cluster_dict(c, n), ensure_ascii=False) + "\n"
+        for n, c in enumerate(report.clusters, start=1)
     )
 
 
@@ -81,7 +98,9 @@ def to_csv(report: Report) -> str:
     writer.writeheader()
     for n, cluster in enumerate(report.clusters, start=1):
         for member in cluster.members:
-            writer.writerow({"cluster": f"c{n}", "representative": cluster.representative, **member_dict(member)})
+            writer.writerow(
+                {"cluster": f"c{n}", "representative": cluster.representative, **member_dict(member)}
+            )
     return out.getvalue()
 
 

@@ -34,13 +34,16 @@ _SENTENCE_END = regex.compile(r"(?<=[.!?\u2026][\"')\]]*)\s+|(?<=[\u3002\uff01\u
 # Function words of English: they carry no topic, so they never make a word rare, and prose
 # is told from page furniture (menus, headline lists, bylines) by its share of them.
 STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before
+    """
+    a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own said same says she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself""".split()
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own said same says she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours
+    yourself
+    """.split()  # noqa: SIM905 - a word list reads better as prose
 )
 
 MIN_SEGMENT_TOKENS = 6
@@ -88,7 +91,9 @@ def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
     for n, t in enumerate(tokens):
         h = cache.get(t)
         if h is None:
-            h = cache[t] = int.from_bytes(hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little")
+            h = cache[t] = int.from_bytes(
+                hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little"
+            )
         out[n] = h
     return out
 
@@ -178,6 +183,8 @@ def mark_prose(segs: list[Segment]) -> list[Segment]:
     words = [t for s in segs for t in s.tokens]
     english = bool(words) and sum(t in STOPWORDS for t in words) >= 0.1 * len(words)
     return [
-        Segment(s.tokens, s.line, s.text, is_prose(s.tokens) if english else len(s.tokens) >= MIN_SEGMENT_TOKENS)
+        Segment(
+            s.tokens, s.line, s.text, is_prose(s.tokens) if english else len(s.tokens) >= MIN_SEGMENT_TOKENS
+        )
         for s in segs
     ]

@@ -96,9 +96,20 @@ class PairScores:
     def flipped(self) -> PairScores:
         """The same scores seen from b's side."""
         return PairScores(
-            self.b, self.a, self.jaccard, self.containment_b, self.containment_a, self.coverage_b,
-            self.coverage_a, self.runs, self.spread, self.lead, self.duplicate, self.reason,
-            self.matched_b, self.matched_a,
+            self.b,
+            self.a,
+            self.jaccard,
+            self.containment_b,
+            self.containment_a,
+            self.coverage_b,
+            self.coverage_a,
+            self.runs,
+            self.spread,
+            self.lead,
+            self.duplicate,
+            self.reason,
+            self.matched_b,
+            self.matched_a,
         )
 
     def scores(self) -> dict[str, float | int | bool]:
@@ -221,8 +232,20 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
     if a.fingerprint == b.fingerprint and a.stems:
         n_a, n_b = len(a.stems), len(b.stems)
         return PairScores(
-            a.id, b.id, jaccard, cont_a, cont_b, 1.0, 1.0, 1, 0.0, True, True,
-            "identical prose", tuple(range(n_a)), tuple(range(n_b)),
+            a.id,
+            b.id,
+            jaccard,
+            cont_a,
+            cont_b,
+            1.0,
+            1.0,
+            1,
+            0.0,
+            True,
+            True,
+            "identical prose",
+            tuple(range(n_a)),
+            tuple(range(n_b)),
         )
 
     alignment = align(a, b, config.segment_match)
@@ -253,31 +276,57 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
 
     figures = _figure_agreement(a, b, chain)
     if figures is not None and figures < FIGURES_AGREE:
-        duplicate, reason = False, (
-            f"same wording with other figures ({figures:.2f} of the numbers agree): "
-            "a templated report, not a copy"
+        duplicate, reason = (
+            False,
+            (
+                f"same wording with other figures ({figures:.2f} of the numbers agree): "
+                "a templated report, not a copy"
+            ),
         )
     elif short_cov >= config.contained:
         duplicate, reason = True, f"{short_cov:.2f} of the shorter text is found in order in the other"
     elif len(runs) >= 2 and spread >= config.spread and short_cov >= config.rewrite:
-        duplicate, reason = True, (
-            f"rewrite: {short_cov:.2f} of the shorter text follows the other in order, in {len(runs)} runs"
+        duplicate, reason = (
+            True,
+            (f"rewrite: {short_cov:.2f} of the shorter text follows the other in order, in {len(runs)} runs"),
         )
     elif lead and short_cov >= config.lead:
-        duplicate, reason = True, f"lead: the top {short_cov:.2f} of the shorter text restates the other's top"
+        duplicate, reason = (
+            True,
+            f"lead: the top {short_cov:.2f} of the shorter text restates the other's top",
+        )
     elif short_extract >= config.contained and alignment.places >= 2:
-        duplicate, reason = True, (
-            f"extract: {short_extract:.2f} of the shorter text is sentences of the other, "
-            f"taken from {alignment.places} places"
+        duplicate, reason = (
+            True,
+            (
+                f"extract: {short_extract:.2f} of the shorter text is sentences of the other, "
+                f"taken from {alignment.places} places"
+            ),
         )
     elif chain:
         where = "one block" if len(runs) == 1 else f"{len(runs)} runs"
-        duplicate, reason = False, (
-            f"only {short_cov:.2f} of the shorter text matches, in {where}: a shared passage, not one story"
+        duplicate, reason = (
+            False,
+            (
+                f"only {short_cov:.2f} of the shorter text matches, in {where}: "
+                "a shared passage, not one story"
+            ),
         )
     else:
         duplicate, reason = False, "no sentence of one text matches the other"
     return PairScores(
-        a.id, b.id, jaccard, cont_a, cont_b, cov_a, cov_b, len(runs), max(spread, 0.0), lead,
-        duplicate, reason, tuple(i for i, _ in chain), tuple(j for _, j in chain),
+        a.id,
+        b.id,
+        jaccard,
+        cont_a,
+        cont_b,
+        cov_a,
+        cov_b,
+        len(runs),
+        max(spread, 0.0),
+        lead,
+        duplicate,
+        reason,
+        tuple(i for i, _ in chain),
+        tuple(j for _, j in chain),
     )
