@@ -23,7 +23,8 @@ from .text import STOPWORDS, Segment, mark_prose, segments, shingle_hashes, stem
 # often rewrites its first sentence with a new dateline) and the first LEAD_LONG of the longer.
 LEAD_SHORT = 1
 LEAD_LONG = 3
-# Matched segments this similar on average are pasted, not restated.
+# A matched segment this similar is pasted, not restated; a match mostly of pasted segments is
+# reuse, not a rewrite.
 VERBATIM = 0.95
 # Matched passages with at least FIGURES_MIN distinct numbers must share FIGURES_AGREE of them.
 FIGURES_MIN = 4
@@ -31,6 +32,9 @@ FIGURES_AGREE = 0.5
 # A segment this similar to one of the other text is the same sentence (an extractive summary
 # takes sentences verbatim, in any order).
 EXTRACT_SEGMENT = 0.8
+# ... and a text whose sentences are, for this share, sentences of the other is an extract of it
+# (a follow-up reusing background paragraphs brings far more of its own).
+EXTRACT_SHARE = 0.8
 
 
 @dataclass
@@ -263,15 +267,19 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
         else:
             runs.append(length)
     short_cov = cov_a if short_is_a else cov_b
-    short_extract = alignment.extract_a if short_is_a else alignment.extract_b
+    # sentences of the other text, found segment by segment or as word n-grams (a summary's
+    # sentence may join two of the source's)
+    short_extract = max(alignment.extract_a, cont_a) if short_is_a else max(alignment.extract_b, cont_b)
     short_size = size_a if short_is_a else size_b
     spread = short_cov - (max(runs) / short_size if runs else 0.0)
     lead = False
+    # Passages reused word for word, short of a whole copy, are a follow-up quoting its
+    # background; a rewrite, a summary or a translation restates what it takes.
+    restated = bool(matches) and sum(sim >= VERBATIM for _, _, sim in matches) < 0.5 * len(matches)
     if chain:
-        # A block pasted verbatim a little way down another article is a quotation (a follow-up
-        # reusing background), unless it is the very top of the longer text (a truncation).
+        # A block pasted verbatim a little way down another article is a quotation, unless it
+        # is the very top of the longer text (a truncation).
         top_short, top_long = chain[0] if short_is_a else chain[0][::-1]
-        restated = sum(sim for _, _, sim in matches) / len(matches) < VERBATIM
         lead = top_short <= LEAD_SHORT and (top_long == 0 or (top_long <= LEAD_LONG and restated))
 
     figures = _figure_agreement(a, b, chain)
@@ -285,7 +293,7 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
         )
     elif short_cov >= config.contained:
         duplicate, reason = True, f"{short_cov:.2f} of the shorter text is found in order in the other"
-    elif len(runs) >= 2 and spread >= config.spread and short_cov >= config.rewrite:
+    elif restated and len(runs) >= 2 and spread >= config.spread and short_cov >= config.rewrite:
         duplicate, reason = (
             True,
             (f"rewrite: {short_cov:.2f} of the shorter text follows the other in order, in {len(runs)} runs"),
@@ -295,7 +303,7 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
             True,
             f"lead: the top {short_cov:.2f} of the shorter text restates the other's top",
         )
-    elif short_extract >= config.contained and alignment.places >= 2:
+    elif short_extract >= EXTRACT_SHARE and alignment.places >= 2:
         duplicate, reason = (
             True,
             (
