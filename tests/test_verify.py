@@ -218,22 +218,24 @@ def test_templated_report_with_other_figures_is_not_a_copy():
 
 
 def test_follow_up_reusing_background_paragraphs_verbatim_is_not_a_rewrite(seed_docs):
-    """A next-day story with a new lead that reuses several background paragraphs word for word
-    matches in order, in several runs, yet is reuse, not a rewrite."""
+    """A next-day story with a new lead that reuses background paragraphs word for word matches
+    in order, in several runs, over half its length, yet is reuse, not a rewrite."""
     original = [p for p in seed_docs[ORIGINAL].text.split("\n") if p.strip()]
-    other = [p for p in seed_docs["003_c4c92065ccfd9160.txt"].text.split("\n") if p.strip()][-12:]
+    other = [p for p in seed_docs["003_c4c92065ccfd9160.txt"].text.split("\n") if p.strip()][-6:]
     follow_up = "\n".join(
         [
-            "Iraqi militia leaders met again in Baghdad on Friday, a day after the talks were first reported.",
-            *other[:3],
+            "Iraqi militia leaders met again in Baghdad on Friday, a day after the talks were reported.",
+            other[0],
             original[5],
-            *other[3:6],
             original[9],
-            *other[6:9],
+            other[1],
             original[14],
-            *other[9:],
+            original[18],
+            other[2],
+            original[22],
+            original[26],
         ]
     )
     result = verify(profile("a", seed_docs[ORIGINAL].text, CONFIG), profile("b", follow_up, CONFIG), CONFIG)
-    assert result.runs >= 2
+    assert result.runs >= 2 and result.similarity >= CONFIG.rewrite
     assert not result.duplicate
