@@ -172,7 +172,7 @@ def test_choose_original_prefers_the_version_that_contains_the_others():
     pairs = [pair(s1, full, range(4), range(0, 4)), pair(s2, full, range(4), range(3, 7))]
     ids = ["a_sum", "b_sum", "z_full"]
     profiles = {p.id: p for p in (full, s1, s2)}
-    assert choose_original(ids, set(), profiles, scorer(pairs)) == "z_full"
+    assert choose_original(ids, set(), profiles, scorer(pairs), CONFIG) == "z_full"
 
 
 def test_choose_original_skips_composite_pages():
@@ -180,7 +180,7 @@ def test_choose_original_skips_composite_pages():
     page, a = fake_profile("a_page", 20), fake_profile("b_story", 4)
     pairs = [pair(a, page, range(4), range(0, 4))]
     profiles = {p.id: p for p in (page, a)}
-    assert choose_original(["a_page", "b_story"], {"a_page"}, profiles, scorer(pairs)) == "b_story"
+    assert choose_original(["a_page", "b_story"], {"a_page"}, profiles, scorer(pairs), CONFIG) == "b_story"
 
 
 @pytest.mark.xfail(
@@ -194,7 +194,7 @@ def test_choose_original_prefers_the_article_over_a_page_that_appends_other_matt
     page, article = fake_profile("page", 10), fake_profile("article", 4)
     pairs = [pair(article, page, range(4), range(0, 4))]
     profiles = {p.id: p for p in (page, article)}
-    assert choose_original(["article", "page"], set(), profiles, scorer(pairs)) == "article"
+    assert choose_original(["article", "page"], set(), profiles, scorer(pairs), CONFIG) == "article"
 
 
 def test_choose_original_tie_between_equal_copies_goes_to_the_smaller_id():
@@ -202,8 +202,8 @@ def test_choose_original_tie_between_equal_copies_goes_to_the_smaller_id():
     x, y = fake_profile("x", 5), fake_profile("y", 5)
     pairs = [pair(y, x, range(5), range(5), jaccard=1.0)]
     profiles = {"x": x, "y": y}
-    assert choose_original(["x", "y"], set(), profiles, scorer(pairs)) == "x"
-    assert choose_original(["y", "x"], set(), profiles, scorer(pairs)) == "x"
+    assert choose_original(["x", "y"], set(), profiles, scorer(pairs), CONFIG) == "x"
+    assert choose_original(["y", "x"], set(), profiles, scorer(pairs), CONFIG) == "x"
 
 
 # -- relation --------------------------------------------------------------------------------

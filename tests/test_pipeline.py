@@ -336,3 +336,11 @@ def test_parallel_verification_gives_the_same_report(seed_docs, case_docs, monke
     serial = to_json(find_duplicates(docs, jobs=1))
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAIRS", 1)
     assert to_json(find_duplicates(docs, jobs=2)) == serial
+
+
+def test_full_article_is_original_beside_its_summaries_only(seed_docs):
+    """With only summaries beside it (nothing covers it all), the full article is still the original."""
+    ids = [ORIGINAL, "000_159ea15f3dd1f5af.txt", "004_e12faccc1f133855.txt"]
+    (cluster,) = find_duplicates([seed_docs[i] for i in ids]).clusters
+    assert cluster.representative == ORIGINAL
+    assert {m.relation for m in cluster.members[1:]} == {"summary"}

@@ -160,7 +160,7 @@ def _stars(
     out = []
     remaining = list(ids)
     while len(remaining) > 1:
-        original = choose_original(remaining, composite, profiles, score)
+        original = choose_original(remaining, composite, profiles, score, config)
         members = [Member(original, "original", None)]
         for doc in ids:  # a version of two stories (a page) belongs to both stars
             if doc != original:
@@ -179,13 +179,15 @@ def choose_original(
     composite: set[str],
     profiles: dict[str, Profile],
     score: Callable[[str, str], PairScores],
+    config: Config,
 ) -> str:
-    """The most complete version: it contains most of the others and is itself covered by them.
+    """The most complete version: the member that contains most of the others.
 
-    score(X) = sum over other members Y of (share of Y found in X), times the share of X that some
-    other member covers. The first factor prefers the full article over its summaries; the
-    second keeps a page that appends unrelated stories (matched by nobody) from winning over
-    the article it carries. Ties go to the longer text, then to the smaller id.
+    score(X) = sum over other members Y of (share of Y found in X), times how much of X the others
+    cover, out of what they could cover (X's size, or all of theirs if that is less). The sum
+    prefers the full article over its summaries; the factor keeps a page that appends other
+    stories (matched by nobody) from winning over the article it carries, without holding it
+    against an article that only summaries cover. Ties go to the longer text, then the smaller id.
     """
     eligible = [d for d in ids if d not in composite] or ids
     # Past this size every pair would be aligned; the others' shares are then estimated from a
@@ -196,6 +198,7 @@ def choose_original(
     for x in eligible:
         contained = 0.0
         covered: set[int] = set()
+        their_size = 0
         voters = {profiles[x].fingerprint}
         for y in others:
             # copies vote once: five copies of a page must not outvote the article it carries
@@ -205,8 +208,9 @@ def choose_original(
             p = score(x, y)
             contained += p.coverage_b
             covered.update(p.matched_a)
-        size = max(profiles[x].size, 1)
-        union = sum(int(profiles[x].lengths[i]) for i in covered) / size
+            their_size += profiles[y].size
+        reachable = max(min(profiles[x].size, their_size), 1)
+        union = min(1.0, sum(int(profiles[x].lengths[i]) for i in covered) / reachable)
         key = (round(contained * union, 6), profiles[x].size, _neg(x))
         if best is None or key > best:
             best, chosen = key, x
