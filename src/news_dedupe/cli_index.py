@@ -129,10 +129,14 @@ class Stages:
 
 
 def _warn_already(messages: Messages, batch: Batch, verb: str) -> None:
-    same = [f"{p.id}" for p, doc in batch.already if p.fingerprint == doc.fingerprint]
-    other = [f"{p.id}" for p, doc in batch.already if p.fingerprint != doc.fingerprint]
-    _warn_each(messages, same, f"already indexed; {verb}")
-    _warn_each(messages, other, f"already indexed with other text (same id, different prose); {verb}")
+    """Batch documents whose id is indexed: said once each, with when and from where."""
+    for what, same in (("already indexed", True), ("already indexed with other text", False)):
+        items = [
+            f"{p.id} (added {iso(doc.added)} from {doc.source or '?'})"
+            for p, doc in batch.already
+            if (p.fingerprint == doc.fingerprint) == same
+        ]
+        _warn_each(messages, items, f"{what}; {verb}")
 
 
 # -- reports -----------------------------------------------------------------------------------
@@ -288,7 +292,7 @@ def add_command(
         result = add_batch(store, batch, progress=stages)
         stages.lap(f"written and committed: {len(result.added)} documents")
         total = store.count()
-    _warn_each(messages, [p.id for p, _ in batch.already], "already indexed; skipped")
+    _warn_already(messages, batch, "skipped")
     late = result.existing[len(batch.already) :]
     _warn_each(messages, late, "indexed meanwhile by another run; skipped")
     _warn_each(messages, batch.too_short, "too short to judge; not indexed")

@@ -26,6 +26,7 @@ import multiprocessing as mp
 import os
 import pathlib
 import sqlite3
+import sys
 import time
 import zlib
 from abc import ABC, abstractmethod
@@ -282,13 +283,13 @@ def load_profile(blob: bytes, config: Config) -> Profile:
         segs = []
         for item in data["g"]:
             toks = item["t"]
-            tokens = (
-                tuple(toks.split(" ") if toks else ()) if isinstance(toks, str) else tuple(map(str, toks))
-            )
+            listed = (toks.split(" ") if toks else []) if isinstance(toks, str) else [str(t) for t in toks]
+            tokens = tuple(sys.intern(t) for t in listed)  # as text.tokenize does
             segs.append(Segment(tokens, int(item["l"]), str(item["x"]), bool(item.get("p", True))))
         doc_id, words, fingerprint = str(data["id"]), int(data["w"]), bytes.fromhex(data["f"])
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
         raise StoreError(f"a stored profile is damaged ({type(err).__name__}: {err})") from err
+    # as verify.profile() derives them from the prose segments
     stems = [tuple(stem(s.tokens, config.stem_length)) for s in segs]
     flat = [t for s in stems for t in s]
     return Profile(

@@ -1,0 +1,334 @@
+"""The persistent index as a library: stored profiles, band keys, the SQLite and Redis stores."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import sqlite3
+import threading
+import zlib
+
+import numpy as np
+import pytest
+from redis_server import fresh_index, redis_server
+
+from news_dedupe.config import Config
+from news_dedupe.document import Document
+from news_dedupe.errors import DedupeError, StoreError
+from news_dedupe.loader import LoadOptions, load
+from news_dedupe.pipeline import profile_documents
+from news_dedupe.store import (
+    FORMAT_VERSION,
+    NewDoc,
+    add_batch,
+    add_clean,
+    band_keys,
+    check_batch,
+    dump_profile,
+    load_profile,
+    open_store,
+    prepare,
+    profile_parallel,
+)
+from news_dedupe.verify import profile
+
+SEEDS = "fixtures/seeds.txt"
+# Small signatures keep the tests fast; the parameters are pinned so that the tests do not move
+# when the defaults do.
+CONFIG = Config(num_perm=64, lsh_bands=32)
+
+
+@pytest.fixture(scope="module")
+def seeds() -> list[Document]:
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parent.parent / SEEDS
+    return list(load([str(path)], LoadOptions()))
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def spec(request: pytest.FixtureRequest, tmp_path) -> str:
+    """An index spec that does not exist yet, for each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "index.db")
+    return fresh_index(request.getfixturevalue("redis_url"))
+
+
+def make_docs(n: int, seed: int, prefix: str = "gen") -> list[Document]:
+    """`n` distinct prose-like documents (pseudo-words between English function words)."""
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ne", "ru", "ta", "vo", "zi", "pe", "sha", "dor", "qui", "bel", "ton"]
+    vocab = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(4000)})
+    glue = ["the", "of", "and", "in", "to", "was", "that", "with", "for", "on"]
+    docs = []
+    for i in range(n):
+        sentences = []
+        for _ in range(rng.randint(4, 8)):
+            words = [
+                rng.choice(glue) if rng.random() < 0.35 else rng.choice(vocab)
+                for _ in range(rng.randint(9, 16))
+            ]
+            sentences.append(" ".join(words).capitalize() + ".")
+        docs.append(Document(f"{prefix}{seed}-{i:05d}", " ".join(sentences), f"gen{seed}.txt:{i}"))
+    return docs
+
+
+# -- profiles and band keys -------------------------------------------------------------------
+
+
+def test_profile_round_trip(seeds: list[Document]) -> None:
+    """A stored profile rebuilds every field of the profile it was made from."""
+    long_line = " ".join(f"word{i} and the" for i in range(100)) + "."
+    cjk = "伊拉克总理官邸遭到火箭袭击。官员表示这次袭击是由伊朗支持的团体所为。美国大使馆表示关注。"
+    docs = [*seeds, Document("long", long_line), Document("cjk", cjk * 3)]
+    for doc in docs:
+        original = profile(doc.id, doc.text, CONFIG)
+        again = load_profile(dump_profile(original), CONFIG)
+        assert again.id == original.id and again.words == original.words
+        assert again.segments == original.segments
+        assert again.stems == original.stems
+        assert again.lengths.dtype == np.int64 and again.lengths.tolist() == original.lengths.tolist()
+        assert (
+            np.array_equal(again.shingles, original.shingles)
+            and again.shingles.dtype == original.shingles.dtype
+        )
+        assert again.fingerprint == original.fingerprint
+        assert again.content == original.content
+
+
+def test_profile_is_json_not_pickle(seeds: list[Document]) -> None:
+    """A stored profile is zlib-compressed JSON: reading an index never unpickles anything."""
+    blob = dump_profile(profile(seeds[0].id, seeds[0].text, CONFIG))
+    data = json.loads(zlib.decompress(blob))
+    assert data["id"] == seeds[0].id
+
+
+def test_damaged_profile_is_a_store_error() -> None:
+    """A damaged blob raises StoreError, not zlib or JSON errors."""
+    with pytest.raises(StoreError, match="damaged"):
+        load_profile(b"not zlib at all", CONFIG)
+    with pytest.raises(StoreError, match="damaged"):
+        load_profile(zlib.compress(b'{"id": 1}'), CONFIG)
+
+
+def test_band_keys_are_pinned() -> None:
+    """Band keys are blake2b of the band's little-endian values, cut to 63 bits: the same everywhere."""
+    config = Config(num_perm=8, lsh_bands=4)
+    hv = np.arange(8, dtype=np.uint32) * np.uint32(2654435761)
+    keys = band_keys(hv, config)
+    assert keys == (1797910467684093685, 6453868926154102700, 4134550445077712486, 7626152462490080950)
+    first = int.from_bytes(hashlib.blake2b(hv[:2].astype("<u4").tobytes(), digest_size=8).digest(), "little")
+    assert keys[0] == first >> 1
+    assert all(0 <= k < 2**63 for k in keys)
+
+
+def test_band_keys_match_when_band_values_match() -> None:
+    """Two signatures share band k exactly when their values in that band are equal."""
+    config = Config(num_perm=8, lsh_bands=4)
+    a = np.array([1, 2, 3, 4, 5, 6, 7, 8], dtype=np.uint32)
+    b = np.array([1, 2, 3, 9, 5, 6, 0, 8], dtype=np.uint32)
+    same = [x == y for x, y in zip(band_keys(a, config), band_keys(b, config), strict=True)]
+    assert same == [True, False, True, False]
+
+
+# -- stores -----------------------------------------------------------------------------------
+
+
+def test_add_lookup_remove(spec: str, seeds: list[Document]) -> None:
+    """Documents added are found by their band keys and fingerprint; removing them undoes all."""
+    with open_store(spec, CONFIG, create=True) as store:
+        batch = prepare(store, seeds[:3], CONFIG)
+        result = add_batch(store, batch, added=1000.0)
+        assert sorted(result.added) == [d.id for d in seeds[:3]]
+        assert store.count() == 3
+        ids = [d.profile.id for d in batch.new]
+        hits = store.candidates(batch.new)
+        assert all(doc_id in found for doc_id, found in zip(ids, hits, strict=True))
+        docs = store.documents(ids + ["nope"])
+        assert set(docs) == set(ids) and docs[ids[0]].added == 1000.0 and docs[ids[0]].source.endswith(":1")
+        loaded = store.profiles(ids)
+        assert np.array_equal(loaded[ids[1]].shingles, batch.new[1].profile.shingles)
+        words = {w for d in batch.new for w in d.profile.content}
+        df = store.df(words)
+        assert set(df) == words and max(df.values()) <= 3
+        assert store.older_than(1000.5) == sorted(ids)
+        assert sorted(store.remove(ids[:2] + ["nope"])) == sorted(ids[:2])
+        assert store.count() == 1
+        assert store.df(words) == store.df(set(batch.new[2].profile.content))
+        assert store.candidates(batch.new[:1])[0] <= {ids[2]}
+        assert store.verify() == []
+        store.remove(ids)
+        assert store.count() == 0 and store.df(words) == {}
+
+
+def test_existing_id_is_skipped_not_overwritten(spec: str, seeds: list[Document]) -> None:
+    """Adding an id that is indexed keeps the first document and reports the id as existing."""
+    with open_store(spec, CONFIG, create=True) as store:
+        add_batch(store, prepare(store, seeds[:1], CONFIG), added=1.0)
+        other = Document(seeds[0].id, seeds[4].text, "other.txt:1")
+        batch = prepare(store, [other], CONFIG)
+        assert [p.id for p, _ in batch.already] == [seeds[0].id] and batch.new == []
+        again = store.add([NewDoc(profile(other.id, other.text, CONFIG), other.source, ())], added=2.0)
+        assert again.added == [] and again.existing == [seeds[0].id]
+        assert store.documents([seeds[0].id])[seeds[0].id].added == 1.0
+        assert store.count() == 1
+
+
+def test_rare_words_use_stored_frequencies(spec: str) -> None:
+    """A word in many indexed documents is not rare in a batch of one, though it is rare within it."""
+    docs = make_docs(80, seed=1)
+    common = [
+        Document(d.id, d.text + " The zebrafish was with the ministers of the region.", d.source)
+        for d in docs
+    ]
+    with open_store(spec, CONFIG, create=True) as store:
+        add_batch(store, prepare(store, common, CONFIG))
+        one = make_docs(1, seed=2)[0]
+        batch = prepare(store, [Document(one.id, one.text + " The zebrafish was here.", "")], CONFIG)
+        assert batch.index_size == 80
+        assert "zebra" in batch.new[0].profile.content and "zebra" not in batch.rare[0]
+
+
+def test_meta_holds_every_hashing_parameter(tmp_path) -> None:
+    """The SQLite meta table records format, times and every parameter signatures depend on."""
+    path = tmp_path / "index.db"
+    open_store(str(path), CONFIG, create=True).close()
+    meta = dict(sqlite3.connect(path).execute("SELECT key, value FROM meta"))
+    assert meta["format"] == str(FORMAT_VERSION) and meta["scheme"] == "affine32"
+    for key in (
+        "created",
+        "updated",
+        "datasketch",
+        "num_perm",
+        "lsh_bands",
+        "rows",
+        "shingle_size",
+        "stem_length",
+        "seed",
+        "normalisation",
+        "documents",
+    ):
+        assert key in meta
+    assert (meta["num_perm"], meta["lsh_bands"], meta["rows"]) == ("64", "32", "2")
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_other_parameters_are_refused(spec: str) -> None:
+    """A run with other hashing parameters is refused, saying what differs."""
+    open_store(spec, CONFIG, create=True).close()
+    with pytest.raises(
+        StoreError, match=r": built with seed=1, this run has seed=2; use the same options or a new"
+    ):
+        open_store(spec, CONFIG.replace(seed=2))
+    with pytest.raises(
+        StoreError, match=r"num_perm=64, lsh_bands=32, this run has num_perm=128, lsh_bands=64;"
+    ):
+        open_store(spec, CONFIG.replace(num_perm=128, lsh_bands=64))
+    with pytest.raises(StoreError, match=r"built with stem_length=5, this run has stem_length=6"):
+        open_store(spec, CONFIG.replace(stem_length=6))
+    with pytest.raises(StoreError, match=rf"built with min_rare={CONFIG.min_rare}, this run has min_rare="):
+        open_store(spec, CONFIG.replace(min_rare=CONFIG.min_rare + 1))
+    open_store(spec, CONFIG.replace(contained=0.5)).close()  # thresholds may differ
+    with open_store(spec) as store:  # no config: the stored parameters
+        assert (store.config.num_perm, store.config.lsh_bands) == (64, 32)
+
+
+def test_not_an_index(tmp_path) -> None:
+    """A text file, a foreign SQLite database, a truncated index and a missing file are StoreErrors
+    that name the file."""
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n" * 100)
+    foreign = tmp_path / "foreign.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE x (a)")
+    good = tmp_path / "good.db"
+    with open_store(str(good), CONFIG, create=True) as store:
+        add_batch(store, prepare(store, make_docs(200, seed=3), CONFIG))
+    truncated = tmp_path / "truncated.db"
+    truncated.write_bytes(good.read_bytes()[:8192])
+    cases = {
+        text: "not a news-dedupe index",
+        foreign: "without a meta table",
+        truncated: "corrupt",
+        tmp_path / "missing.db": "no such index",
+    }
+    for path, message in cases.items():
+        with pytest.raises(StoreError, match=message) as info:
+            open_store(str(path), CONFIG, create=path.name != "missing.db").count()
+        assert str(info.value).startswith(str(path) + ":")
+        assert isinstance(info.value, DedupeError)
+
+
+def test_unreachable_redis_is_a_store_error() -> None:
+    """A Redis URL nobody answers is a StoreError naming the URL."""
+    from redis_server import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    with pytest.raises(StoreError, match="cannot reach the Redis server") as info:
+        open_store(url, CONFIG)
+    assert str(info.value).startswith(url)
+
+
+def test_concurrent_adds_lose_nothing(spec: str) -> None:
+    """Four writers adding different batches at once: every document and every count arrives."""
+    batches = [make_docs(40, seed=10 + n) for n in range(4)]
+    open_store(spec, CONFIG, create=True).close()
+    errors: list[BaseException] = []
+
+    def writer(docs: list[Document]) -> None:
+        try:
+            with open_store(spec, CONFIG) as store:
+                add_batch(store, prepare(store, docs, CONFIG))
+        except BaseException as err:  # pragma: no cover - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=writer, args=(b,)) for b in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    every = [d for b in batches for d in b]
+    with open_store(spec, CONFIG) as store:
+        assert store.count() == len(every)
+        assert set(store.documents([d.id for d in every])) == {d.id for d in every}
+        expected: dict[str, int] = {}
+        for d in every:
+            for w in set(profile(d.id, d.text, CONFIG).content):
+                expected[w] = expected.get(w, 0) + 1
+        assert store.df(set(expected)) == expected
+        assert store.verify() == []
+
+
+def test_add_clean_looks_again_under_the_write_lock(spec: str, seeds: list[Document]) -> None:
+    """A duplicate that another run indexed between a check and its --add keeps the copy out."""
+    with open_store(spec, CONFIG, create=True) as store:
+        batch = prepare(store, [seeds[1]], CONFIG)
+        result = check_batch(store, batch, CONFIG)
+        assert result.report.clusters == [] and [d.profile.id for d in result.clean] == [seeds[1].id]
+        with open_store(spec, CONFIG) as other:  # meanwhile, another runner adds a version of it
+            add_batch(other, prepare(other, [seeds[3]], CONFIG))
+        final, outcome = add_clean(store, batch, result, CONFIG)
+        assert outcome.added == [] and outcome.excluded == [seeds[1].id]
+        assert [sorted(c.ids) for c in final.report.clusters] == [sorted([seeds[1].id, seeds[3].id])]
+        assert store.count() == 1
+
+
+def test_parallel_profiles_equal_serial(monkeypatch: pytest.MonkeyPatch, seeds: list[Document]) -> None:
+    """Profiling on worker processes gives the profiles, too-short ids and count of one process."""
+    import news_dedupe.store as store_module
+
+    monkeypatch.setattr(store_module, "PROFILE_CHUNK", 7)
+    docs = [*make_docs(30, seed=5), *seeds, Document("short", "Too short to judge.")]
+    serial = profile_documents(docs, CONFIG)
+    parallel = profile_parallel(iter(docs), CONFIG, jobs=3)
+    assert parallel[1:] == serial[1:] == (["short"], len(docs))
+    assert [(p.id, p.fingerprint, p.shingles.tolist()) for p in parallel[0]] == [
+        (p.id, p.fingerprint, p.shingles.tolist()) for p in serial[0]
+    ]
