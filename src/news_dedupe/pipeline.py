@@ -151,7 +151,7 @@ def lead_words(p: Profile, rare: set[str]) -> set[str]:
     if p.size < 3 * LEAD_MIN_TOKENS:
         return set()
     cut = max(LEAD_MIN_TOKENS, p.size // 3)
-    lead = []
+    lead: list[str] = []
     for stems in p.stems:
         lead.extend(stems)
         if len(lead) >= cut:
