@@ -262,6 +262,19 @@ def test_check_add_creates_the_index(runner: CliRunner, tmp_path: pathlib.Path, 
     assert sorted(report["index"]["added"]) == sorted([ids[0], ids[2], ids[4], "unrelated.txt"])
 
 
+def test_candidate_limits(runner: CliRunner, index: str, batches) -> None:
+    """A batch with more candidates than --max-candidates / --max-compared stops: exit 2, one line."""
+    old, new, _ = batches
+    run(runner, "index", "add", "--index", index, old, *FAST)
+    result = runner.invoke(cli, ["check", "--index", index, new, "--max-candidates", "1", *FAST])
+    one_error_line(
+        result, f"error: {index}: 4 new documents, more than 1 candidate pairs", "--max-candidates"
+    )
+    result = runner.invoke(cli, ["check", "--index", index, new, "--max-compared", "1", *FAST])
+    one_error_line(result, "more than 1 indexed documents to compare")
+    assert run(runner, "check", "--index", index, new, "--max-candidates", "0", *FAST).exit_code == 0
+
+
 def test_env_var_names_the_index(runner: CliRunner, tmp_path: pathlib.Path, batches) -> None:
     """DEDUPE_INDEX stands in for --index."""
     old, _new, _ids = batches

@@ -35,7 +35,18 @@ from .cli import (
 )
 from .errors import DedupeError
 from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_dict, summary_line
-from .store import Batch, CheckResult, IndexInfo, add_batch, add_clean, check_batch, iso, open_store, prepare
+from .store import (
+    Batch,
+    CheckResult,
+    IndexInfo,
+    Limits,
+    add_batch,
+    add_clean,
+    check_batch,
+    iso,
+    open_store,
+    prepare,
+)
 
 INDEX_HELP = "The index: an SQLite file, or redis://HOST:PORT/DB[?prefix=NAME] for a shared one."
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -373,6 +384,20 @@ def prune_command(index: str, age: float, dry_run: bool, verbose: bool, quiet: b
 @click.option(
     "--add", "add", is_flag=True, help="Add the clean new documents (those in no cluster) to INDEX."
 )
+@click.option(
+    "--max-candidates",
+    type=click.IntRange(0),
+    default=Limits.pairs,
+    show_default=True,
+    help="Stop (exit 2) past this many candidate pairs with indexed documents; 0: no limit.",
+)
+@click.option(
+    "--max-compared",
+    type=click.IntRange(0),
+    default=Limits.documents,
+    show_default=True,
+    help="Stop (exit 2) past this many indexed documents to compare (each is loaded); 0: no limit.",
+)
 @jobs_option
 @input_options
 @detection_options
@@ -385,6 +410,8 @@ def check_command(
     output: str | None,
     fail_on_duplicates: bool,
     add: bool,
+    max_candidates: int,
+    max_compared: int,
     jobs: int,
     id_field: str,
     text_field: str,
@@ -411,11 +438,14 @@ def check_command(
         stages.lap(f"read, profiled and signed {batch.documents} documents")
         if batch.documents - len(batch.too_short) < 1:
             raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
-        result = check_batch(store, batch, config, progress=stages, jobs=jobs)
+        limits = Limits(max_candidates or None, max_compared or None)
+        result = check_batch(store, batch, config, progress=stages, jobs=jobs, limits=limits)
         stages.lap(f"{result.report.verified} duplicate pairs in {len(result.report.clusters)} clusters")
         added: list[str] | None = None
         if add:
-            result, outcome = add_clean(store, batch, result, config, jobs=jobs, progress=stages)
+            result, outcome = add_clean(
+                store, batch, result, config, jobs=jobs, progress=stages, limits=limits
+            )
             added = outcome.added
             stages.lap(f"written and committed: {len(added)} clean documents")
     result.report.skipped = messages.skipped

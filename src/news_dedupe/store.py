@@ -60,6 +60,8 @@ from .verify import Profile
 __all__ = [
     "AddResult",
     "Batch",
+    "CandidateLimitError",
+    "Limits",
     "CheckResult",
     "IndexInfo",
     "IndexedDoc",
@@ -308,6 +310,51 @@ def load_profile(blob: bytes, config: Config) -> Profile:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """How much a check may take on before it stops with CandidateLimitError instead of running
+    for hours or out of memory. None: no limit. Each candidate pair costs about 0.15-0.3 ms to
+    verify on one core; each indexed document compared is loaded, about 40 KB of memory."""
+
+    pairs: int | None = 2_000_000  # candidate pairs of a new and an indexed document
+    documents: int | None = 100_000  # distinct indexed documents compared
+
+
+class CandidateLimitError(StoreError):
+    """A batch whose candidates in the index pass `Limits`."""
+
+
+class Hits:
+    """Indexed candidates of each new document, collected under `Limits`."""
+
+    def __init__(self, spec: str, n: int, limits: Limits | None) -> None:
+        self.spec = spec
+        self.hits: list[set[str]] = [set() for _ in range(n)]
+        self.limits = limits or Limits(None, None)
+        self.pairs = 0
+        self.seen: set[str] = set()
+
+    def add(self, n: int, doc_id: str) -> None:
+        found = self.hits[n]
+        if doc_id in found:
+            return
+        found.add(doc_id)
+        self.pairs += 1
+        self.seen.add(doc_id)
+        pairs, docs = self.limits.pairs, self.limits.documents
+        if pairs is not None and self.pairs > pairs:
+            past = f"more than {pairs:,} candidate pairs"
+        elif docs is not None and len(self.seen) > docs:
+            past = f"more than {docs:,} indexed documents to compare"
+        else:
+            return
+        raise CandidateLimitError(
+            f"{self.spec}: {len(self.hits):,} new documents, {past} (so far {self.pairs:,} pairs with "
+            f"{len(self.seen):,} indexed documents): checking them would take hours or run out of memory; "
+            "check smaller batches, or raise --max-candidates or --max-compared (0: no limit)"
+        )
+
+
+@dataclass(frozen=True)
 class IndexedDoc:
     """An indexed document as a report names it."""
 
@@ -384,15 +431,21 @@ class Store(ABC):
 
     @abstractmethod
     def lookup(
-        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+        self,
+        buckets: Sequence[Sequence[tuple[int, int]]],
+        fingerprints: Sequence[bytes],
+        limits: Limits | None = None,
     ) -> list[set[str]]:
         """For each query (its (band, key) buckets and its fingerprint), the ids of indexed
-        documents in one of those buckets or with that fingerprint."""
+        documents in one of those buckets or with that fingerprint; CandidateLimitError as soon
+        as they pass `limits`."""
 
-    def candidates(self, docs: Sequence[NewDoc]) -> list[set[str]]:
+    def candidates(self, docs: Sequence[NewDoc], limits: Limits | None = None) -> list[set[str]]:
         """Indexed documents that LSH or identical prose pairs with each of `docs`."""
         bands = self.config.lsh_bands
-        return self.lookup([probes(d.keys, bands) for d in docs], [d.profile.fingerprint for d in docs])
+        return self.lookup(
+            [probes(d.keys, bands) for d in docs], [d.profile.fingerprint for d in docs], limits
+        )
 
     @abstractmethod
     def documents(self, ids: Collection[str]) -> dict[str, IndexedDoc]:
@@ -614,9 +667,12 @@ class SQLiteStore(Store):
         return out
 
     def lookup(
-        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+        self,
+        buckets: Sequence[Sequence[tuple[int, int]]],
+        fingerprints: Sequence[bytes],
+        limits: Limits | None = None,
     ) -> list[set[str]]:
-        hits: list[set[str]] = [set() for _ in range(max(len(buckets), len(fingerprints)))]
+        found = Hits(self.spec, max(len(buckets), len(fingerprints)), limits)
         db = self._db
         with self._errors():
             db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
@@ -626,18 +682,20 @@ class SQLiteStore(Store):
             rows = sorted((b, k, n) for n, bs in enumerate(buckets) for b, k in bs)
             db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", rows)
             db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
-            for n, doc_id in db.execute(
-                "SELECT DISTINCT q.n, d.id FROM q_band q "
-                "JOIN bands b ON b.band = q.band AND b.key = q.key JOIN documents d ON d.n = b.doc"
-            ):
-                hits[n].add(doc_id)
-            for n, doc_id in db.execute(
-                "SELECT q.n, d.id FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
-            ):
-                hits[n].add(doc_id)
-            db.execute("DELETE FROM q_band")
-            db.execute("DELETE FROM q_print")
-        return hits
+            try:
+                for n, doc_id in db.execute(
+                    "SELECT q.n, d.id FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
+                ):
+                    found.add(n, doc_id)
+                for n, doc_id in db.execute(
+                    "SELECT DISTINCT q.n, d.id FROM q_band q "
+                    "JOIN bands b ON b.band = q.band AND b.key = q.key JOIN documents d ON d.n = b.doc"
+                ):
+                    found.add(n, doc_id)
+            finally:
+                db.execute("DELETE FROM q_band")
+                db.execute("DELETE FROM q_print")
+        return found.hits
 
     def _select(self, columns: str, ids: Collection[str]) -> Iterator[tuple[Any, ...]]:
         for chunk in _chunks(sorted(set(ids))):
@@ -917,7 +975,12 @@ def add_batch(
 
 
 def check_batch(
-    store: Store, batch: Batch, config: Config, progress: Progress | None = None, jobs: int = 1
+    store: Store,
+    batch: Batch,
+    config: Config,
+    progress: Progress | None = None,
+    jobs: int = 1,
+    limits: Limits | None = None,
 ) -> CheckResult:
     """Clusters of new documents with each other and with indexed ones.
 
@@ -927,7 +990,7 @@ def check_batch(
     """
     new = [d.profile for d in batch.new]
     new_ids = {p.id for p in new}
-    hits = store.candidates(batch.new)
+    hits = store.candidates(batch.new, limits)
     compared = set().union(*hits) - new_ids if hits else set()
     if progress:
         progress("lookup", len(compared), len(new))
@@ -965,6 +1028,7 @@ def add_clean(
     added: float | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> tuple[CheckResult, AddResult]:
     """Add the documents the check found clean, unless another run added a duplicate of one of
     them since the check looked: then the batch is checked again under the write lock, and the
@@ -974,9 +1038,9 @@ def add_clean(
 
     def guard() -> set[str]:
         current = latest[0]
-        hits = store.candidates(current.clean)
+        hits = store.candidates(current.clean, limits)
         if set().union(set(), *hits) - current.compared:
-            latest[0] = check_batch(store, batch, config, jobs=jobs)
+            latest[0] = check_batch(store, batch, config, jobs=jobs, limits=limits)
         return offered - {d.profile.id for d in latest[0].clean}
 
     outcome = store.add(result.clean, time.time() if added is None else added, guard, progress)

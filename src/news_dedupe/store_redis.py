@@ -31,8 +31,10 @@ from .pipeline import Progress
 from .store import (
     AddResult,
     Guard,
+    Hits,
     IndexedDoc,
     IndexInfo,
+    Limits,
     NewDoc,
     Store,
     _info,
@@ -167,10 +169,13 @@ class RedisStore(Store):
         return out
 
     def lookup(
-        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+        self,
+        buckets: Sequence[Sequence[tuple[int, int]]],
+        fingerprints: Sequence[bytes],
+        limits: Limits | None = None,
     ) -> list[set[str]]:
         n = max(len(buckets), len(fingerprints))
-        hits: list[set[str]] = []
+        found = Hits(self.spec, n, limits)
         with self._errors(), self.r.pipeline(transaction=False) as pipe:
             for start in range(0, n, _BATCH):
                 for i in range(start, min(n, start + _BATCH)):
@@ -178,8 +183,10 @@ class RedisStore(Store):
                     if i < len(fingerprints):
                         names.append(self._fp(fingerprints[i]))
                     pipe.sunion(names)
-                hits.extend({m.decode() for m in found} for found in pipe.execute())
-        return hits
+                for i, members in enumerate(pipe.execute(), start=start):
+                    for m in members:
+                        found.add(i, m.decode())
+        return found.hits
 
     def _fields(self, ids: Collection[str], *fields: str) -> Iterator[tuple[str, list[Any]]]:
         ordered = sorted(set(ids))
