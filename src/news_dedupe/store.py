@@ -455,6 +455,16 @@ class Store(ABC):
     def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
         """The stored profiles of those of `ids` that are indexed."""
 
+    def _decode_profiles(self, rows: Iterable[tuple[str, bytes]], where: str) -> dict[str, Profile]:
+        """Stored profile blobs by id, decoded; a bad blob names the index and the document."""
+        out = {}
+        for doc_id, blob in rows:
+            try:
+                out[doc_id] = load_profile(bytes(blob), self.config)
+            except StoreError as err:
+                raise StoreError(f"{where}: document {doc_id}: {err}") from err
+        return out
+
     @abstractmethod
     def add(
         self,
@@ -712,13 +722,7 @@ class SQLiteStore(Store):
     def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
         with self._errors():
             rows = list(self._select("id, profile", ids))
-        out = {}
-        for doc_id, blob in rows:
-            try:
-                out[doc_id] = load_profile(bytes(blob), self.config)
-            except StoreError as err:
-                raise StoreError(f"{self.path}: document {doc_id}: {err}") from err
-        return out
+        return self._decode_profiles(rows, self.path)
 
     def add(
         self,

@@ -209,13 +209,7 @@ class RedisStore(Store):
     def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
         with self._errors():
             rows = list(self._fields(ids, "profile"))
-        out = {}
-        for doc_id, (blob,) in rows:
-            try:
-                out[doc_id] = load_profile(blob, self.config)
-            except StoreError as err:
-                raise StoreError(f"{self.spec}: document {doc_id}: {err}") from err
-        return out
+        return self._decode_profiles(((doc_id, blob) for doc_id, (blob,) in rows), self.spec)
 
     def add(
         self,
