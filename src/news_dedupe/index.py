@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import numpy as np
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+# Bands whose pairs are kept apart before they are merged into one sorted array.
+MERGE_EVERY = 8
 
 
 def band_keys(hashvalues: np.ndarray, bands: int) -> np.ndarray:
@@ -92,6 +94,8 @@ class CandidateIndex:
             lo, hi = np.minimum(da, db), np.maximum(da, db)
             distinct = lo != hi
             found.append(np.unique(lo[distinct] * (1 << 32) + hi[distinct]))
+            if len(found) >= MERGE_EVERY:  # most pairs recur in many bands: fold them early
+                found = [np.unique(np.concatenate(found))]
         if not found:
             return
         for code in np.unique(np.concatenate(found)):
