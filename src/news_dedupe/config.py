@@ -118,6 +118,9 @@ class Config:
         return " ".join(f"{k}={v}" for k, v in self.as_dict().items())
 
 
+# The fields marked (hashing) above: a persistent index records them and refuses a run that differs.
+HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
+
 PRESETS: dict[str, Config] = {
     # Only copies and near-copies: high coverage required everywhere.
     "strict": Config(segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=64),
