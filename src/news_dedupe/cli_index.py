@@ -34,7 +34,7 @@ from .cli import (
     read_documents,
 )
 from .errors import DedupeError
-from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_dict, summary_line
+from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_line, summary_line
 from .store import (
     Batch,
     CheckResult,
@@ -219,15 +219,7 @@ def _text(result: CheckResult, batch: Batch, spec: str, added: list[str] | None)
         for member in cluster.members:
             doc = result.indexed.get(member.id)
             where = f"  (indexed {iso(doc.added)} from {doc.source or '?'})" if doc else ""
-            if member.scores is None:
-                lines.append(f"  {'original':<10} {member.id:<{width}}{where}".rstrip())
-                continue
-            d = member_dict(member)
-            lines.append(
-                f"  {member.relation:<10} {member.id:<{width}}  similarity {d['similarity']:.2f}  "
-                f"jaccard {d['jaccard']:.2f}  containment {d['containment']:.2f}  "
-                f"coverage {d['coverage']:.2f}/{d['coverage_of_original']:.2f}{where}"
-            )
+            lines.append(member_line(member, width, where))
         blocks.append("\n".join(lines))
     tail = summary_line(report)
     tail += (

@@ -64,6 +64,18 @@ def cluster_dict(cluster: Cluster, number: int) -> dict[str, Any]:
     }
 
 
+def member_line(member: Member, width: int, where: str = "") -> str:
+    """One member of a text report: relation, id and scores, then `where` (e.g. when indexed)."""
+    if member.scores is None:
+        return f"  {'original':<10} {member.id:<{width}}{where}".rstrip()
+    d = member_dict(member)
+    return (
+        f"  {member.relation:<10} {member.id:<{width}}  similarity {d['similarity']:.2f}  "
+        f"jaccard {d['jaccard']:.2f}  containment {d['containment']:.2f}  "
+        f"coverage {d['coverage']:.2f}/{d['coverage_of_original']:.2f}{where}"
+    )
+
+
 def summary_line(report: Report) -> str:
     n = len(report.clusters)
     return (
@@ -110,16 +122,7 @@ def to_text(report: Report) -> str:
     for n, cluster in enumerate(report.clusters, start=1):
         width = max(len(m.id) for m in cluster.members)
         lines = [f"c{n}: {len(cluster.members)} versions of one story"]
-        for member in cluster.members:
-            d = member_dict(member)
-            if member.scores is None:
-                lines.append(f"  {'original':<10} {member.id}")
-                continue
-            lines.append(
-                f"  {member.relation:<10} {member.id:<{width}}  similarity {d['similarity']:.2f}  "
-                f"jaccard {d['jaccard']:.2f}  containment {d['containment']:.2f}  "
-                f"coverage {d['coverage']:.2f}/{d['coverage_of_original']:.2f}"
-            )
+        lines.extend(member_line(member, width) for member in cluster.members)
         blocks.append("\n".join(lines))
     tail = summary_line(report)
     if report.too_short:

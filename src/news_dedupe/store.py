@@ -54,8 +54,8 @@ from .pipeline import (
     verify_and_cluster,
 )
 from .signature import SCHEME, Signer
-from .text import STOPWORDS, Segment, mark_prose, segments, shingle_hashes, stem
-from .verify import Profile
+from .text import STOPWORDS, Segment, mark_prose, segments
+from .verify import Profile, profile_from_segments
 
 __all__ = [
     "AddResult",
@@ -291,19 +291,7 @@ def load_profile(blob: bytes, config: Config) -> Profile:
         doc_id, words, fingerprint = str(data["id"]), int(data["w"]), bytes.fromhex(data["f"])
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
         raise StoreError(f"a stored profile is damaged ({type(err).__name__}: {err})") from err
-    # as verify.profile() derives them from the prose segments
-    stems = [tuple(stem(s.tokens, config.stem_length)) for s in segs]
-    flat = [t for s in stems for t in s]
-    return Profile(
-        id=doc_id,
-        words=words,
-        segments=segs,
-        stems=stems,
-        lengths=np.array([len(s) for s in stems], dtype=np.int64),
-        shingles=shingle_hashes(flat, config.shingle_size),
-        fingerprint=fingerprint,
-        content=[t[: config.stem_length] for s in segs for t in s.tokens if t not in STOPWORDS],
-    )
+    return profile_from_segments(doc_id, words, segs, config, fingerprint)
 
 
 # -- the interface ---------------------------------------------------------------------------

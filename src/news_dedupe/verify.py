@@ -59,16 +59,26 @@ def profile(doc_id: str, text: str, config: Config) -> Profile:
     """Segment, mark prose, stem and shingle one document."""
     all_segments = mark_prose(segments(text))
     prose = [s for s in all_segments if s.prose][: config.max_segments]
+    return profile_from_segments(doc_id, sum(len(s.tokens) for s in all_segments), prose, config)
+
+
+def profile_from_segments(
+    doc_id: str, words: int, prose: list[Segment], config: Config, fingerprint: bytes | None = None
+) -> Profile:
+    """A profile from its prose segments: the one place stems, shingles and content words are
+    derived (a persistent index stores the segments and rebuilds the rest with this)."""
     stems = [tuple(stem(s.tokens, config.stem_length)) for s in prose]
     flat = [t for s in stems for t in s]
+    if fingerprint is None:
+        fingerprint = hashlib.blake2b("\x1f".join(flat).encode("utf-8"), digest_size=16).digest()
     return Profile(
         id=doc_id,
-        words=sum(len(s.tokens) for s in all_segments),
+        words=words,
         segments=prose,
         stems=stems,
         lengths=np.array([len(s) for s in stems], dtype=np.int64),
         shingles=shingle_hashes(flat, config.shingle_size),
-        fingerprint=hashlib.blake2b("\x1f".join(flat).encode("utf-8"), digest_size=16).digest(),
+        fingerprint=fingerprint,
         content=[t[: config.stem_length] for s in prose for t in s.tokens if t not in STOPWORDS],
     )
 
