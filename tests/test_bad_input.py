@@ -538,7 +538,7 @@ def test_ctrl_c_with_jobs_prints_no_traceback(tmp_path, seed_docs):
         import news_dedupe.pipeline as pipeline
         from news_dedupe.cli import main
 
-        parent, real = os.getpid(), pipeline.verify
+        parent, real = os.getpid(), pipeline.verify_duplicate
 
         def verify(*args, **kwargs):
             if os.getpid() != parent:
@@ -550,7 +550,7 @@ def test_ctrl_c_with_jobs_prints_no_traceback(tmp_path, seed_docs):
                 time.sleep(0.05)
             return real(*args, **kwargs)
 
-        pipeline.verify = verify
+        pipeline.verify_duplicate = verify
         sys.argv = ["dedupe", "find", {str(corpus)!r}, "--jobs", "2", "--quiet"]
         main()
         """

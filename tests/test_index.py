@@ -83,3 +83,50 @@ def test_two_row_band_keys_are_exact():
     keys = band_keys(values, 2)
     assert keys[0, 0] == keys[1, 0] and keys[0, 1] != keys[1, 1]
     assert len({int(k) for k in keys[:, 0]}) == 2
+
+
+def _story_index(bands: int = BANDS) -> tuple[CandidateIndex, list[np.ndarray]]:
+    """45 documents: 15 stories in 3 versions each, over one shared vocabulary (many chance pairs)."""
+    rng = random.Random(11)
+    vocabulary = words("v", 300)
+    base = [rng.sample(vocabulary, 60) for _ in range(15)]
+    signer = Signer(NUM_PERM, 1)
+    index = CandidateIndex(NUM_PERM, bands)
+    signatures = []
+    for n, s in enumerate(rng.sample(b, 45) + rng.sample(vocabulary, 15) for b in base for _ in range(3)):
+        signatures.append(signer.hashvalues(s))
+        index.add(n, signatures[-1])
+    return index, signatures
+
+
+def test_joining_in_parts_gives_the_same_pairs():
+    """However small the budget of pairs held at once, the join proposes the same pairs."""
+    index, _ = _story_index()
+    whole = index.candidates()
+    assert len(whole) > 100
+    for budget in (40, 300, 1000):
+        assert np.array_equal(index.candidates(budget=budget), whole)
+        assert np.array_equal(index.candidates(3, budget=budget), index.candidates(3))
+
+
+def test_each_document_keeps_its_best_candidates():
+    """With per_doc=k a pair stays when it is among the k best of one of its documents: most
+    shared bands, then most equal MinHash values, then the smaller other document."""
+    index, signatures = _story_index()
+    keys = band_keys(np.vstack(signatures), BANDS)  # exact for two rows (test above)
+    shared: dict[tuple[int, int], int] = {}
+    for x in range(45):
+        for y in range(45):
+            bands = int((keys[x] == keys[y]).sum())
+            if x != y and bands:
+                shared[x, y] = bands
+    k = 4
+    expected = set()
+    for x in range(45):
+        mine = [(y, c) for (a, y), c in shared.items() if a == x]
+        mine.sort(key=lambda yc: (-yc[1], -int((signatures[x] == signatures[yc[0]]).sum()), yc[0]))
+        expected.update((min(x, y), max(x, y)) for y, _ in mine[:k])
+    assert set(index.pairs(k)) == expected
+    assert expected < set(index.pairs())  # the cap did drop pairs
+    # every story's own versions are among the best of each other
+    assert all((3 * s, 3 * s + 1) in expected and (3 * s + 1, 3 * s + 2) in expected for s in range(15))

@@ -344,3 +344,21 @@ def test_full_article_is_original_beside_its_summaries_only(seed_docs):
     (cluster,) = find_duplicates([seed_docs[i] for i in ids]).clusters
     assert cluster.representative == ORIGINAL
     assert {m.relation for m in cluster.members[1:]} == {"summary"}
+
+
+@pytest.mark.parametrize("per_doc", [50, 5])
+def test_a_story_with_more_versions_than_candidates_per_doc_stays_one_cluster(seed_docs, per_doc):
+    """60 syndicated copies of one article: each document keeps only its best candidates, yet the
+    copies still form one cluster around the original (clustering scores members on demand)."""
+    original = next(d for i, d in seed_docs.items() if i.startswith("001"))
+    rng = random.Random(3)
+    lines = original.text.split("\n")
+    docs = [Document("original", original.text)]
+    for n in range(60):
+        copy = list(lines)
+        k = rng.randrange(len(copy))
+        copy[k] += f" Extra words here, number {n}."
+        docs.append(Document(f"copy_{n:02d}", "\n".join(copy) + f"\nPosted by site {n} on day {n}."))
+    report = find_duplicates(docs, Config(candidates_per_doc=per_doc))
+    assert clusters_as_sets(report) == [{d.id for d in docs}]
+    assert report.candidates < 61 * 60 // 2

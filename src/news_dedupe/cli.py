@@ -197,6 +197,11 @@ def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--bands", "lsh_bands", type=click.IntRange(1), help="LSH bands (num-perm must be a multiple)."
         ),
         click.option("--seed", type=int, help="MinHash seed."),
+        click.option(
+            "--candidates-per-doc",
+            type=click.IntRange(0),
+            help="Best LSH candidates kept per document (0: all).",
+        ),
     ]
     for option in reversed(opts):
         f = option(f)

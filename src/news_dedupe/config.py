@@ -37,6 +37,10 @@ class Config:
     # ... but never fewer documents than this: the versions of one story in a small batch all
     # share its words, and those must stay rare. (hashing)
     rare_floor: int = 10
+    # ... and never more than this: in a large archive a word found in thousands of articles
+    # names no particular story, and chance overlaps between unrelated articles grow with the
+    # archive, so rarity is bounded in documents, not only as a share. (hashing)
+    rare_cap: int = 1000
     # Corpora smaller than this use every content word: document frequency means little there.
     rare_min_docs: int = 50
     # A document with fewer rare words than this takes its `min_rare` rarest words instead: a
@@ -49,6 +53,13 @@ class Config:
     num_perm: int = 256
     lsh_bands: int = 128
     seed: int = 1  # (hashing)
+    # Each document keeps its best candidates only, this many (most shared bands first), and a
+    # pair is verified when it is among the best of either document. Versions of one story share
+    # many bands; a document of a large corpus meets hundreds of others in one band or two by
+    # chance (a shared sentence, a few shared names), and verifying them all makes a run grow
+    # with the square of its size. 50 is above the most any document needs on the development
+    # sets (57 candidates at most, of which at most a handful are real versions). 0: no cap.
+    candidates_per_doc: int = 50
 
     # -- verification ------------------------------------------------------------------------
     # Two segments (sentences) match when the Indel similarity of their stemmed word
@@ -75,6 +86,8 @@ class Config:
     max_segments: int = 2000
 
     def __post_init__(self) -> None:
+        if self.candidates_per_doc < 0:
+            raise ConfigError(f"candidates_per_doc must be 0 or more, got {self.candidates_per_doc}")
         for name in ("rare_df", "segment_match", "contained", "rewrite", "spread", "lead"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -88,6 +101,7 @@ class Config:
             "max_segments",
             "min_rare",
             "rare_floor",
+            "rare_cap",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
@@ -119,7 +133,16 @@ class Config:
 
 
 # The fields marked (hashing) above: a persistent index records them and refuses a run that differs.
-HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
+HASHING_FIELDS = (
+    "num_perm",
+    "lsh_bands",
+    "shingle_size",
+    "stem_length",
+    "seed",
+    "rare_floor",
+    "rare_cap",
+    "min_rare",
+)
 
 PRESETS: dict[str, Config] = {
     # Only copies and near-copies: high coverage required everywhere.

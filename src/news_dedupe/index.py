@@ -9,13 +9,15 @@ documents in memory; sorted arrays cost 8 bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 # Bands whose pairs are kept apart before they are merged into one sorted array.
 MERGE_EVERY = 8
+# Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
+PART_BUDGET = 16_000_000
 
 
 def band_keys(hashvalues: np.ndarray, bands: int) -> np.ndarray:
@@ -65,38 +67,130 @@ class CandidateIndex:
             self._lead_docs.append(doc)
             self._lead.append(lead)
 
-    def pairs(self) -> Iterator[tuple[int, int]]:
-        """Each candidate pair once, as (smaller, larger), in ascending order."""
+    def pairs(self, per_doc: int | None = None) -> Iterator[tuple[int, int]]:
+        """Each candidate pair once, as (smaller, larger), in ascending order (see `candidates`)."""
+        for code in self.candidates(per_doc):
+            yield int(code >> 32), int(code & 0xFFFFFFFF)
+
+    def candidates(self, per_doc: int | None = None, budget: int = PART_BUDGET) -> np.ndarray:
+        """Candidate pairs as sorted codes (smaller << 32 | larger).
+
+        With `per_doc`, a pair is kept only when it is among the `per_doc` best candidates of
+        one of its two documents, best meaning most shared bands (a pair of rare-word Jaccard
+        s shares about bands * s^rows of them), then the most equal MinHash values. In a large
+        corpus a document meets hundreds of others by chance in one band or two, and its real
+        versions share many: the cap bounds the work per document, so the run grows linearly.
+
+        Documents are taken in parts so that about `budget` pairs are held at once.
+        """
         if not self._docs:
-            return
+            return np.zeros(0, dtype=np.int64)
         docs = np.array(self._docs + self._lead_docs, dtype=np.int64)
         is_lead = np.zeros(len(docs), dtype=bool)
         is_lead[len(self._docs) :] = True
-        keys = band_keys(np.vstack(self._whole + self._lead), self.bands)
-        found: list[np.ndarray] = []
-        for band in range(self.bands):
-            order = np.argsort(keys[:, band], kind="stable")
-            sorted_keys = keys[order, band]
-            # runs of equal keys longer than one entry
-            edges = np.flatnonzero(np.diff(sorted_keys)) + 1
-            starts = np.concatenate(([0], edges))
-            ends = np.concatenate((edges, [len(sorted_keys)]))
-            sizes = ends - starts
-            twos = starts[sizes == 2]  # most shared buckets hold two entries: join them at once
-            firsts, seconds = [order[twos]], [order[twos + 1]]
-            for start, end in zip(starts[sizes > 2], ends[sizes > 2], strict=True):
-                members = order[start:end]
-                firsts.append(np.repeat(members, len(members)))
-                seconds.append(np.tile(members, len(members)))
-            a, b = np.concatenate(firsts), np.concatenate(seconds)
-            keep = (a != b) & ~(is_lead[a] & is_lead[b])  # a lead only meets whole sketches
-            da, db = docs[a[keep]], docs[b[keep]]
-            lo, hi = np.minimum(da, db), np.maximum(da, db)
-            distinct = lo != hi
-            found.append(np.unique(lo[distinct] * (1 << 32) + hi[distinct]))
-            if len(found) >= MERGE_EVERY:  # most pairs recur in many bands: fold them early
-                found = [np.unique(np.concatenate(found))]
-        if not found:
-            return
-        for code in np.unique(np.concatenate(found)):
-            yield int(code >> 32), int(code & 0xFFFFFFFF)
+        signatures = np.vstack(self._whole + self._lead)
+        keys = band_keys(signatures, self.bands)
+        runs = [_Runs(keys[:, band]) for band in range(self.bands)]
+        row_of = np.full(int(docs.max()) + 1, -1, dtype=np.int64)
+        row_of[docs[: len(self._docs)]] = np.arange(len(self._docs))
+
+        def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+            """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
+            out = np.zeros(len(x), dtype=np.int64)
+            for k in range(0, len(x), 20_000):
+                a, b = signatures[row_of[x[k : k + 20_000]]], signatures[row_of[y[k : k + 20_000]]]
+                out[k : k + 20_000] = (a == b).sum(axis=1)
+            return out
+
+        del keys
+        held = sum(r.pairs for r in runs)
+        parts = max(1, -(-held // budget))
+        kept: list[np.ndarray] = []
+        for part in range(parts):
+            codes, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            found: list[np.ndarray] = []
+            for band, run in enumerate(runs):
+                x, y = run.pairs_from(docs % parts == part)
+                keep = ~(is_lead[x] & is_lead[y])  # a lead only meets whole sketches
+                dx, dy = docs[x[keep]], docs[y[keep]]
+                found.append(np.unique(dx[dx != dy] * (1 << 32) + dy[dx != dy]))  # once per band
+                if len(found) >= MERGE_EVERY or band == self.bands - 1:
+                    # most pairs recur in many bands: fold them into (code, count) early
+                    codes, counts = _fold(codes, counts, found)
+                    found = []
+            if per_doc is not None:
+                codes = _best(codes, counts, per_doc, whole)
+            x, y = codes >> 32, codes & 0xFFFFFFFF
+            kept.append(np.unique(np.minimum(x, y) << 32 | np.maximum(x, y)))
+        return np.unique(np.concatenate(kept))
+
+
+class _Runs:
+    """The buckets of one band holding two entries or more, as runs of a sorted order."""
+
+    def __init__(self, band: np.ndarray) -> None:
+        order = np.argsort(band, kind="stable")
+        sorted_keys = band[order]
+        edges = np.flatnonzero(np.diff(sorted_keys)) + 1
+        starts = np.concatenate(([0], edges))
+        sizes = np.diff(np.concatenate((starts, [len(band)])))
+        shared = sizes > 1
+        # each entry in a shared bucket, with the start and size of its run in `flat`
+        self.flat = order[np.repeat(shared, sizes)].astype(np.int32)
+        run_sizes = sizes[shared].astype(np.int32)
+        self.run_start = np.repeat(np.cumsum(run_sizes, dtype=np.int64) - run_sizes, run_sizes).astype(
+            np.int32
+        )
+        self.run_size = np.repeat(run_sizes, run_sizes)
+        self.pairs = int(
+            (run_sizes.astype(np.int64) * (run_sizes - 1)).sum()
+        )  # ordered pairs of distinct entries
+
+    def pairs_from(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Ordered pairs (entry, other entry of its bucket) for the entries where `chosen` holds."""
+        pick = np.flatnonzero(chosen[self.flat])
+        if not pick.size:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        sizes = self.run_size[pick]
+        x = np.repeat(self.flat[pick].astype(np.int64), sizes)
+        # offsets 0..size-1 inside each chosen entry's run
+        ends = np.cumsum(sizes, dtype=np.int64)
+        offsets = np.arange(int(ends[-1])) - np.repeat(ends - sizes, sizes)
+        y = self.flat[np.repeat(self.run_start[pick].astype(np.int64), sizes) + offsets].astype(np.int64)
+        distinct = x != y
+        return x[distinct], y[distinct]
+
+
+def _best(
+    codes: np.ndarray, counts: np.ndarray, per_doc: int, whole: Callable[..., np.ndarray]
+) -> np.ndarray:
+    """The directed pairs (x << 32 | y, sorted) that are among the `per_doc` best of their x:
+    most shared bands first; among pairs tied at the cut, most equal MinHash values, then y."""
+    x, y = codes >> 32, codes & 0xFFFFFFFF
+    order = np.lexsort((-counts, x))
+    xs, cs = x[order], counts[order]
+    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    sizes = np.diff(np.concatenate((starts, [len(xs)])))
+    group = np.repeat(np.arange(len(starts)), sizes)
+    cut = np.zeros(len(starts), dtype=np.int64)  # count of the per_doc-th best, 0 if fewer
+    full = sizes > per_doc
+    cut[full] = cs[starts[full] + per_doc - 1]
+    sure = cs > cut[group]
+    slots = per_doc - np.bincount(group[sure], minlength=len(starts))
+    tied = np.flatnonzero(cs == cut[group])
+    at = order[tied]
+    rank_order = np.lexsort((y[at], -whole(x[at], y[at]), group[tied]))
+    tg = group[tied][rank_order]
+    tie_starts = np.flatnonzero(np.concatenate(([True], tg[1:] != tg[:-1]))) if len(tg) else tg
+    tie_rank = np.arange(len(tg)) - np.repeat(tie_starts, np.diff(np.concatenate((tie_starts, [len(tg)]))))
+    chosen = np.concatenate((order[sure], at[rank_order[tie_rank < slots[tg]]]))
+    return np.sort(codes[chosen])
+
+
+def _fold(codes: np.ndarray, counts: np.ndarray, found: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Add one to the count of each code in each array of `found`, keeping codes sorted and distinct."""
+    merged = np.concatenate([codes, *found])
+    weights = np.concatenate([counts, np.ones(len(merged) - len(codes), dtype=np.int64)])
+    out, inverse = np.unique(merged, return_inverse=True)
+    return out, np.bincount(inverse.ravel(), weights=weights, minlength=len(out)).astype(np.int64)

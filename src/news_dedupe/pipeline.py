@@ -18,7 +18,7 @@ from .document import Document
 from .errors import InputError
 from .index import CandidateIndex
 from .signature import Signer
-from .verify import PairScores, Profile, align, profile, verify
+from .verify import PairScores, Profile, align, profile, verify, verify_duplicate
 
 Progress = Callable[[str, int, int], None]
 # The lead sketch covers at least this many words (about a paragraph) of a long text.
@@ -107,8 +107,8 @@ def _verify_pairs(
     out = []
     for i, j in pairs:
         a, b = detector.canonical(ids[i], ids[j])
-        p = verify(detector.profiles[a], detector.profiles[b], detector.config)
-        if p.duplicate:
+        p = verify_duplicate(detector.profiles[a], detector.profiles[b], detector.config)
+        if p is not None:
             out.append(p)
     return out
 
@@ -134,7 +134,7 @@ def rare_words(
     counts: Counter[str] = Counter()
     for s in sets:
         counts.update(s)
-    cutoff = max(config.rare_floor, int(config.rare_df * total))
+    cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * total)))
     out = []
     for s in sets:
         freq = {w: counts[w] + (df.get(w, 0) if df else 0) for w in s}
@@ -182,7 +182,7 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
     # summary 0.27 or more of its rare words).
-    pairs = {(i, j) for i, j in index.pairs() if _overlap(rare[i], rare[j])}
+    pairs = {(i, j) for i, j in index.pairs(config.candidates_per_doc or None) if _overlap(rare[i], rare[j])}
     by_print: dict[bytes, list[int]] = {}
     for n, p in enumerate(profiles):
         if p.stems:
@@ -242,7 +242,11 @@ def find_duplicates(
     profiles, too_short, read = profile_documents(documents, config, progress)
     if progress:
         progress("read", read, read)
-    candidates = candidate_pairs(profiles, rare_words(profiles, config), config)
+    rare = rare_words(profiles, config)
+    for p in profiles:
+        p.compact()
+    candidates = candidate_pairs(profiles, rare, config)
+    del rare
     if progress:
         progress("candidates", len(candidates), len(candidates))
     detector = Detector({p.id: p for p in profiles}, config)

@@ -49,10 +49,18 @@ class Profile:
     shingles: np.ndarray  # sorted distinct 64-bit hashes of word n-grams (text.shingle_hashes)
     fingerprint: bytes  # equal for texts whose prose is word-for-word the same
     content: list[str] = field(default_factory=list)  # stemmed content words, for rarity
+    figures: list[tuple[str, ...]] = field(default_factory=list)  # numbers of each prose segment
     size: int = field(init=False)  # prose tokens
 
     def __post_init__(self) -> None:
         self.size = int(self.lengths.sum())
+
+    def compact(self) -> None:
+        """Drop what only rarity and the passages of `explain` need (the segments' tokens and
+        text, the content words): verification needs stems, shingles and figures only, and a
+        large run holds every profile at once."""
+        self.segments = []
+        self.content = []
 
 
 def profile(doc_id: str, text: str, config: Config) -> Profile:
@@ -80,7 +88,11 @@ def profile_from_segments(
         shingles=shingle_hashes(flat, config.shingle_size),
         fingerprint=fingerprint,
         content=[t[: config.stem_length] for s in prose for t in s.tokens if t not in STOPWORDS],
+        figures=[tuple(t for t in s.tokens if t.isdigit()) or _NO_FIGURES for s in prose],
     )
+
+
+_NO_FIGURES: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,13 +213,19 @@ def _extract(matrix: np.ndarray, lengths: np.ndarray) -> tuple[float, int]:
     return share, places
 
 
-def align(a: Profile, b: Profile, threshold: float) -> Alignment:
+def similarity_matrix(a: Profile, b: Profile, threshold: float) -> np.ndarray:
+    """Indel similarity of every segment of a with every segment of b (0 below `threshold`)."""
+    return process.cdist(
+        a.stems, b.stems, scorer=Indel.normalized_similarity, score_cutoff=threshold, dtype=np.float32
+    )
+
+
+def align(a: Profile, b: Profile, threshold: float, matrix: np.ndarray | None = None) -> Alignment:
     """Match a's segments to b's: Indel similarity of stemmed word sequences, via rapidfuzz."""
     if not a.stems or not b.stems:
         return Alignment([], 0.0, 0.0, 0)
-    matrix = process.cdist(
-        a.stems, b.stems, scorer=Indel.normalized_similarity, score_cutoff=threshold, dtype=np.float32
-    )
+    if matrix is None:
+        matrix = similarity_matrix(a, b, threshold)
     best_j = matrix.argmax(axis=1)
     best = matrix[np.arange(len(a.stems)), best_j]
     pairs = [(int(i), int(best_j[i]), int(a.lengths[i])) for i in np.nonzero(best >= threshold)[0]]
@@ -216,6 +234,24 @@ def align(a: Profile, b: Profile, threshold: float) -> Alignment:
     extract_b, places_b = _extract(matrix.T, b.lengths)
     short_places = places_a if a.size <= b.size else places_b
     return Alignment(chain, extract_a, extract_b, short_places)
+
+
+def _cannot_match(a: Profile, b: Profile, matrix: np.ndarray, cont_short: float, config: Config) -> bool:
+    """True when no rule of `verify` can accept the pair, whatever the alignment chain.
+
+    Every rule needs a share of the shorter text in matched segments (the chain and the
+    near-verbatim extract are both subsets of the segments with any match), or 3-gram
+    containment for an extract; this bound is one pass over the matrix, so the far larger
+    number of candidates that share a sentence or two is rejected without building the chain.
+    """
+    if a.size <= b.size:
+        hit = matrix.max(axis=1) >= config.segment_match
+        covered = float(a.lengths[hit].sum()) / max(a.size, 1)
+    else:
+        hit = matrix.max(axis=0) >= config.segment_match
+        covered = float(b.lengths[hit].sum()) / max(b.size, 1)
+    least = min(config.contained, config.rewrite, config.lead, EXTRACT_SHARE)
+    return covered < least and cont_short < EXTRACT_SHARE
 
 
 def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> float | None:
@@ -227,8 +263,8 @@ def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> f
     mine: set[str] = set()
     theirs: set[str] = set()
     for i, j in chain:
-        mine.update(t for t in a.segments[i].tokens if t.isdigit())
-        theirs.update(t for t in b.segments[j].tokens if t.isdigit())
+        mine.update(a.figures[i])
+        theirs.update(b.figures[j])
     union = mine | theirs
     if len(union) < FIGURES_MIN:
         return None
@@ -237,6 +273,19 @@ def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> f
 
 def verify(a: Profile, b: Profile, config: Config) -> PairScores:
     """Score the pair and decide whether it is two versions of one story."""
+    scores = _score(a, b, config, rejects=True)
+    assert scores is not None
+    return scores
+
+
+def verify_duplicate(a: Profile, b: Profile, config: Config) -> PairScores | None:
+    """The pair's scores when it is a duplicate, else None: bulk verification keeps only
+    duplicates, so a pair that no rule can accept is dropped before its scores are complete."""
+    scores = _score(a, b, config, rejects=False)
+    return scores if scores is not None and scores.duplicate else None
+
+
+def _score(a: Profile, b: Profile, config: Config, rejects: bool) -> PairScores | None:
     inter = int(np.intersect1d(a.shingles, b.shingles, assume_unique=True).size)
     union = len(a.shingles) + len(b.shingles) - inter
     jaccard = inter / union if union else 0.0
@@ -262,7 +311,11 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
             tuple(range(n_b)),
         )
 
-    alignment = align(a, b, config.segment_match)
+    matrix = similarity_matrix(a, b, config.segment_match) if a.stems and b.stems else None
+    cont_short = cont_a if a.size <= b.size else cont_b
+    if not rejects and matrix is not None and _cannot_match(a, b, matrix, cont_short, config):
+        return None
+    alignment = align(a, b, config.segment_match, matrix)
     matches = alignment.chain
     chain = [(i, j) for i, j, _ in matches]
     size_a, size_b = max(a.size, 1), max(b.size, 1)
