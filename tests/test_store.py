@@ -332,3 +332,21 @@ def test_parallel_profiles_equal_serial(monkeypatch: pytest.MonkeyPatch, seeds: 
     assert [(p.id, p.fingerprint, p.shingles.tolist()) for p in parallel[0]] == [
         (p.id, p.fingerprint, p.shingles.tolist()) for p in serial[0]
     ]
+
+
+def test_lookup_keeps_the_best_candidates_per_document(spec: str, seeds: list[Document]) -> None:
+    """With candidates_per_doc=k each new document is compared with its k best indexed ones:
+    identical prose first, then the most bands shared; 0 keeps them all. Both backends agree."""
+    base = next(d for d in seeds if d.id.startswith("001")).text
+    lines = [line for line in base.split("\n") if line.strip()]
+    indexed = [Document("z_same", base)] + [
+        Document(f"cut_{k}", "\n".join(lines[: len(lines) - 4 * k])) for k in range(1, 5)
+    ]
+    with open_store(spec, CONFIG, create=True) as store:
+        add_batch(store, prepare(store, indexed, CONFIG))
+    new = [Document("new", base)]
+    for per_doc, expected in ((2, {"z_same", "cut_1"}), (0, {d.id for d in indexed})):
+        config = CONFIG.replace(candidates_per_doc=per_doc)
+        with open_store(spec, config) as store:
+            batch = prepare(store, new, config)
+            assert store.candidates(batch.new) == [expected]

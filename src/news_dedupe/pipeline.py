@@ -127,17 +127,16 @@ def rare_words(
     Frequencies are those of `profiles` plus, when given, `df` over `n_docs` earlier documents
     (a persistent index keeps them), so that a batch is judged against everything seen.
     """
-    sets = [set(p.content) for p in profiles]
-    total = len(sets) + n_docs
+    total = len(profiles) + n_docs
     if total < config.rare_min_docs:
-        return sets
+        return [set(p.content) for p in profiles]
     counts: Counter[str] = Counter()
-    for s in sets:
-        counts.update(s)
+    for p in profiles:
+        counts.update(set(p.content))
     cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * total)))
     out = []
-    for s in sets:
-        freq = {w: counts[w] + (df.get(w, 0) if df else 0) for w in s}
+    for p in profiles:
+        freq = {w: counts[w] + (df.get(w, 0) if df else 0) for w in set(p.content)}
         rare = {w for w, f in freq.items() if f <= cutoff}
         if len(rare) < config.min_rare:
             rare = set(sorted(freq, key=lambda w: (freq[w], w))[: config.min_rare])
@@ -193,10 +192,11 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
 
 
 def profile_documents(
-    documents: Iterable[Document], config: Config, progress: Progress | None = None
+    documents: Iterable[Document], config: Config, progress: Progress | None = None, compact: bool = False
 ) -> tuple[list[Profile], list[str], int]:
     """Profiles of the documents long enough to judge (sorted by id), the ids of the others,
-    and the number of documents read."""
+    and the number of documents read; `compact` profiles (`Profile.compact`) when no passage
+    will be shown or stored."""
     profiles: list[Profile] = []
     too_short: list[str] = []
     read = 0
@@ -206,6 +206,8 @@ def profile_documents(
         if p.words < config.min_words or not p.stems:
             too_short.append(doc.id)
         else:
+            if compact:
+                p.compact()
             profiles.append(p)
         if progress and read % 1000 == 0:
             progress("read", read, 0)
@@ -239,12 +241,12 @@ def find_duplicates(
 ) -> Report:
     """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores."""
     config = config or Config()
-    profiles, too_short, read = profile_documents(documents, config, progress)
+    profiles, too_short, read = profile_documents(documents, config, progress, compact=True)
     if progress:
         progress("read", read, read)
     rare = rare_words(profiles, config)
     for p in profiles:
-        p.compact()
+        p.content = []  # rarity was its only use
     candidates = candidate_pairs(profiles, rare, config)
     del rare
     if progress:

@@ -399,6 +399,13 @@ class IndexInfo:
         }
 
 
+def best(shared: dict[str, int], per_doc: int) -> list[str]:
+    """The `per_doc` best indexed candidates of one new document, as `pipeline.candidate_pairs`
+    ranks them: most bands shared (identical prose above all), then the smaller id."""
+    ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
+    return [doc_id for doc_id, _ in ranked[:per_doc]]
+
+
 class Store(ABC):
     """What checking and adding need of an index. Every method raises StoreError, never a
     backend's own exception; reads see committed data only; `add` and `remove` are atomic."""
@@ -425,8 +432,12 @@ class Store(ABC):
         limits: Limits | None = None,
     ) -> list[set[str]]:
         """For each query (its (band, key) buckets and its fingerprint), the ids of indexed
-        documents in one of those buckets or with that fingerprint; CandidateLimitError as soon
-        as they pass `limits`."""
+        documents in one of those buckets or with that fingerprint, at most `per_doc()` of them
+        (`best`); CandidateLimitError as soon as they pass `limits`."""
+
+    def per_doc(self) -> int:
+        """Indexed candidates kept per new document (config.candidates_per_doc; 0: all)."""
+        return self.config.candidates_per_doc or 2**62
 
     def candidates(self, docs: Sequence[NewDoc], limits: Limits | None = None) -> list[set[str]]:
         """Indexed documents that LSH or identical prose pairs with each of `docs`."""
@@ -677,18 +688,26 @@ class SQLiteStore(Store):
             db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
             db.execute("DELETE FROM q_band")
             db.execute("DELETE FROM q_print")
-            rows = sorted((b, k, n) for n, bs in enumerate(buckets) for b, k in bs)
-            db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", rows)
+            probe_rows = sorted((b, k, n) for n, bs in enumerate(buckets) for b, k in bs)
+            db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", probe_rows)
             db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
             try:
-                for n, doc_id in db.execute(
-                    "SELECT q.n, d.id FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
-                ):
-                    found.add(n, doc_id)
-                for n, doc_id in db.execute(
-                    "SELECT DISTINCT q.n, d.id FROM q_band q "
-                    "JOIN bands b ON b.band = q.band AND b.key = q.key JOIN documents d ON d.n = b.doc"
-                ):
+                # shared bands per (query, indexed document), a band counted once whether the
+                # whole or the lead sketch met; identical prose ranks above any band count
+                rows = db.execute(
+                    "SELECT n, id FROM ("
+                    " SELECT c.n AS n, d.id AS id,"
+                    "  ROW_NUMBER() OVER (PARTITION BY c.n ORDER BY c.score DESC, d.id) AS r"
+                    " FROM (SELECT n, doc, MAX(score) AS score FROM ("
+                    "   SELECT q.n AS n, b.doc AS doc, COUNT(DISTINCT q.band % ?) AS score"
+                    "   FROM q_band q JOIN bands b ON b.band = q.band AND b.key = q.key GROUP BY q.n, b.doc"
+                    "   UNION ALL SELECT q.n, d.n, ? FROM q_print q"
+                    "   JOIN documents d ON d.fingerprint = q.fingerprint"
+                    " ) GROUP BY n, doc) c JOIN documents d ON d.n = c.doc"
+                    ") WHERE r <= ? ORDER BY n, r",
+                    (self.config.lsh_bands, 2 * self.config.lsh_bands + 1, self.per_doc()),
+                )
+                for n, doc_id in rows:
                     found.add(n, doc_id)
             finally:
                 db.execute("DELETE FROM q_band")

@@ -40,6 +40,7 @@ from .store import (
     _info,
     _meta_config,
     _new_meta,
+    best,
     dump_profile,
     load_profile,
     pack_keys,
@@ -176,16 +177,28 @@ class RedisStore(Store):
     ) -> list[set[str]]:
         n = max(len(buckets), len(fingerprints))
         found = Hits(self.spec, n, limits)
+        bands = self.config.lsh_bands
         with self._errors(), self.r.pipeline(transaction=False) as pipe:
             for start in range(0, n, _BATCH):
-                for i in range(start, min(n, start + _BATCH)):
-                    names = [self._band(b, k) for b, k in buckets[i]] if i < len(buckets) else []
+                stop = min(n, start + _BATCH)
+                asked: list[tuple[int, int]] = []  # (query, band or -1 for the fingerprint)
+                for i in range(start, stop):
+                    for b, k in buckets[i] if i < len(buckets) else ():
+                        pipe.smembers(self._band(b, k))
+                        asked.append((i, b % bands))
                     if i < len(fingerprints):
-                        names.append(self._fp(fingerprints[i]))
-                    pipe.sunion(names)
-                for i, members in enumerate(pipe.execute(), start=start):
+                        pipe.smembers(self._fp(fingerprints[i]))
+                        asked.append((i, -1))
+                met: list[dict[str, set[int]]] = [{} for _ in range(start, stop)]
+                for (i, band), members in zip(asked, pipe.execute(), strict=True):
                     for m in members:
-                        found.add(i, m.decode())
+                        met[i - start].setdefault(m.decode(), set()).add(band)
+                for i, shared in enumerate(met, start=start):
+                    # a band counted once whether the whole or the lead sketch met; identical
+                    # prose ranks above any band count (as SQLiteStore.lookup)
+                    scores = {d: 2 * bands + 1 if -1 in b else len(b) for d, b in shared.items()}
+                    for doc_id in best(scores, self.per_doc()):
+                        found.add(i, doc_id)
         return found.hits
 
     def _fields(self, ids: Collection[str], *fields: str) -> Iterator[tuple[str, list[Any]]]:

@@ -56,11 +56,11 @@ class Profile:
         self.size = int(self.lengths.sum())
 
     def compact(self) -> None:
-        """Drop what only rarity and the passages of `explain` need (the segments' tokens and
-        text, the content words): verification needs stems, shingles and figures only, and a
-        large run holds every profile at once."""
+        """Drop the segments' tokens and text (only `explain` shows passages) and keep each
+        content word once: verification needs stems, shingles and figures, rarity the distinct
+        content words, and a large run holds every profile at once."""
         self.segments = []
-        self.content = []
+        self.content = sorted(set(self.content))
 
 
 def profile(doc_id: str, text: str, config: Config) -> Profile:
