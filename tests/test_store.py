@@ -31,7 +31,7 @@ from news_dedupe.store import (
     prepare,
     profile_parallel,
 )
-from news_dedupe.verify import profile
+from news_dedupe.verify import Profile, profile
 
 SEEDS = "fixtures/seeds.txt"
 # Small signatures keep the tests fast; the parameters are pinned so that the tests do not move
@@ -320,18 +320,24 @@ def test_add_clean_looks_again_under_the_write_lock(spec: str, seeds: list[Docum
         assert store.count() == 1
 
 
-def test_parallel_profiles_equal_serial(monkeypatch: pytest.MonkeyPatch, seeds: list[Document]) -> None:
+@pytest.mark.parametrize(("jobs", "compact"), [(3, False), (2, True)])
+def test_parallel_profiles_equal_serial(
+    monkeypatch: pytest.MonkeyPatch, seeds: list[Document], jobs: int, compact: bool
+) -> None:
     """Profiling on worker processes gives the profiles, too-short ids and count of one process."""
-    import news_dedupe.store as store_module
+    import news_dedupe.pipeline as pipeline_module
 
-    monkeypatch.setattr(store_module, "PROFILE_CHUNK", 7)
+    monkeypatch.setattr(pipeline_module, "PROFILE_CHUNK", 7)
     docs = [*make_docs(30, seed=5), *seeds, Document("short", "Too short to judge.")]
-    serial = profile_documents(docs, CONFIG)
-    parallel = profile_parallel(iter(docs), CONFIG, jobs=3)
+    serial = profile_documents(docs, CONFIG, compact=compact)
+    parallel = profile_parallel(iter(docs), CONFIG, jobs=jobs, compact=compact)
     assert parallel[1:] == serial[1:] == (["short"], len(docs))
-    assert [(p.id, p.fingerprint, p.shingles.tolist()) for p in parallel[0]] == [
-        (p.id, p.fingerprint, p.shingles.tolist()) for p in serial[0]
-    ]
+
+    def summary(p: Profile) -> tuple[object, ...]:
+        return (p.id, p.fingerprint, p.shingles.tolist(), p.stems, p.figures, p.content, len(p.segments))
+
+    assert [summary(p) for p in parallel[0]] == [summary(p) for p in serial[0]]
+    assert all(bool(p.segments) != compact for p in parallel[0])
 
 
 def test_lookup_keeps_the_best_candidates_per_document(spec: str, seeds: list[Document]) -> None:

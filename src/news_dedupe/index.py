@@ -14,10 +14,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-# Bands whose pairs are kept apart before they are merged into one sorted array.
-MERGE_EVERY = 8
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
-PART_BUDGET = 16_000_000
+PART_BUDGET = 4_000_000
 
 
 def band_keys(hashvalues: np.ndarray, bands: int) -> np.ndarray:
@@ -107,17 +105,15 @@ class CandidateIndex:
         parts = max(1, -(-held // budget))
         kept: list[np.ndarray] = []
         for part in range(parts):
-            codes, counts = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-            found: list[np.ndarray] = []
-            for band, run in enumerate(runs):
+            found = []
+            for run in runs:
                 x, y = run.pairs_from(docs % parts == part)
                 keep = ~(is_lead[x] & is_lead[y])  # a lead only meets whole sketches
                 dx, dy = docs[x[keep]], docs[y[keep]]
                 found.append(np.unique(dx[dx != dy] * (1 << 32) + dy[dx != dy]))  # once per band
-                if len(found) >= MERGE_EVERY or band == self.bands - 1:
-                    # most pairs recur in many bands: fold them into (code, count) early
-                    codes, counts = _fold(codes, counts, found)
-                    found = []
+            # the number of bands in which each pair shares a bucket
+            codes, counts = np.unique(np.concatenate(found), return_counts=True)
+            del found
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
@@ -186,11 +182,3 @@ def _best(
     tie_rank = np.arange(len(tg)) - np.repeat(tie_starts, np.diff(np.concatenate((tie_starts, [len(tg)]))))
     chosen = np.concatenate((order[sure], at[rank_order[tie_rank < slots[tg]]]))
     return np.sort(codes[chosen])
-
-
-def _fold(codes: np.ndarray, counts: np.ndarray, found: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Add one to the count of each code in each array of `found`, keeping codes sorted and distinct."""
-    merged = np.concatenate([codes, *found])
-    weights = np.concatenate([counts, np.ones(len(merged) - len(codes), dtype=np.int64)])
-    out, inverse = np.unique(merged, return_inverse=True)
-    return out, np.bincount(inverse.ravel(), weights=weights, minlength=len(out)).astype(np.int64)

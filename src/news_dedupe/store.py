@@ -22,7 +22,6 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import multiprocessing as mp
 import os
 import pathlib
 import sqlite3
@@ -34,7 +33,6 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import chain, islice
 from typing import Any
 
 import datasketch
@@ -49,7 +47,7 @@ from .pipeline import (
     Report,
     candidate_pairs,
     lead_words,
-    profile_documents,
+    profile_parallel,
     rare_words,
     verify_and_cluster,
 )
@@ -94,7 +92,6 @@ NORMALISATION_VERSION = 1
 _HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
-PROFILE_CHUNK = 500  # documents a worker profiles at a time
 
 _PROBE_TEXT = (
     "The \u201cShi\u2019ite\u201d leader\u2019s U.S.\u2013led coalition met officials in Baghdad "
@@ -896,40 +893,6 @@ class CheckResult:
     indexed: dict[str, IndexedDoc]
     compared: frozenset[str]
     clean: list[NewDoc]  # new documents in no cluster
-
-
-def _profile_chunk(args: tuple[list[Document], Config]) -> tuple[list[Profile], list[str], int]:
-    return profile_documents(args[0], args[1])
-
-
-def profile_parallel(
-    documents: Iterable[Document], config: Config, jobs: int = 1, progress: Progress | None = None
-) -> tuple[list[Profile], list[str], int]:
-    """`pipeline.profile_documents` on `jobs - 1` forked workers, in chunks; the same result.
-
-    The parent receives every profile (pickled across the pipe, about a third of the cost of
-    making it), so it needs a core of its own: below 3 jobs this profiles in-process.
-    """
-    if jobs < 3 or "fork" not in mp.get_all_start_methods():
-        return profile_documents(documents, config, progress)
-    docs = iter(documents)
-    first = list(islice(docs, PROFILE_CHUNK))
-    if len(first) < PROFILE_CHUNK:  # a small batch: starting processes would cost more
-        return profile_documents(first, config, progress)
-    docs = chain(first, docs)
-    chunks = iter(lambda: (list(islice(docs, PROFILE_CHUNK)), config), ([], config))
-    profiles: list[Profile] = []
-    too_short: list[str] = []
-    read = 0
-    with mp.get_context("fork").Pool(jobs - 1) as pool:
-        for part, short, n in pool.imap(_profile_chunk, chunks):
-            profiles.extend(part)
-            too_short.extend(short)
-            read += n
-            if progress:
-                progress("read", read, 0)
-    profiles.sort(key=lambda p: p.id)
-    return profiles, sorted(too_short), read
 
 
 def sign(
