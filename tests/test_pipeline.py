@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from news_dedupe import pipeline
@@ -362,3 +363,21 @@ def test_a_story_with_more_versions_than_candidates_per_doc_stays_one_cluster(se
     report = find_duplicates(docs, Config(candidates_per_doc=per_doc))
     assert clusters_as_sets(report) == [{d.id for d in docs}]
     assert report.candidates < 61 * 60 // 2
+
+
+def test_vectorised_rare_overlap_decides_as_the_set_one():
+    """The sparse-matrix filter keeps exactly the pairs the plain set computation keeps."""
+    rng = random.Random(5)
+    vocabulary = [f"w{i}" for i in range(60)]
+    rare = [set(rng.sample(vocabulary, rng.randint(1, 40))) for _ in range(80)]
+    codes = np.array([(i << 32) | j for i in range(80) for j in range(i + 1, 80)], dtype=np.int64)
+
+    def overlap(a: set[str], b: set[str]) -> bool:
+        shared, small = len(a & b), min(len(a), len(b))
+        return shared >= pipeline.MIN_RARE_CONTAINMENT * small or shared >= pipeline.MIN_RARE_JACCARD * (
+            len(a) + len(b) - shared
+        )
+
+    expected = [overlap(rare[int(c >> 32)], rare[int(c & 0xFFFFFFFF)]) for c in codes]
+    assert pipeline._overlapping(rare, codes).tolist() == expected
+    assert 0 < sum(expected) < len(expected)

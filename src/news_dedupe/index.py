@@ -88,32 +88,55 @@ class CandidateIndex:
         is_lead[len(self._docs) :] = True
         signatures = np.vstack(self._whole + self._lead)
         keys = band_keys(signatures, self.bands)
-        runs = [_Runs(keys[:, band]) for band in range(self.bands)]
+        n_whole = len(self._docs)
         row_of = np.full(int(docs.max()) + 1, -1, dtype=np.int64)
-        row_of[docs[: len(self._docs)]] = np.arange(len(self._docs))
+        row_of[docs[:n_whole]] = np.arange(n_whole)
+        # A lead in the same bucket as its own document's whole sketch meets nobody the whole
+        # does not: it is left out there.
+        lead_rows = np.arange(n_whole, len(docs))
+        own_whole = row_of[docs[n_whole:]]
+        runs = []
+        for band in range(self.bands):
+            present = np.ones(len(docs), dtype=bool)
+            present[lead_rows[keys[lead_rows, band] == keys[own_whole, band]]] = False
+            runs.append(_Runs(keys[:, band], present))
+        del keys
+        # Ties in shared bands are broken by the number of equal MinHash values, compared on their
+        # low bytes (a chance equality adds the same 1/256 to every pair's estimate).
+        sample = (signatures[:n_whole] & 0xFF).astype(np.uint8)
+        del signatures
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
             out = np.zeros(len(x), dtype=np.int64)
-            for k in range(0, len(x), 20_000):
-                a, b = signatures[row_of[x[k : k + 20_000]]], signatures[row_of[y[k : k + 20_000]]]
-                out[k : k + 20_000] = (a == b).sum(axis=1)
+            for k in range(0, len(x), 50_000):
+                a, b = sample[row_of[x[k : k + 50_000]]], sample[row_of[y[k : k + 50_000]]]
+                out[k : k + 50_000] = np.count_nonzero(a == b, axis=1)
             return out
 
-        del keys
         held = sum(r.pairs for r in runs)
         parts = max(1, -(-held // budget))
         kept: list[np.ndarray] = []
         for part in range(parts):
-            found = []
-            for run in runs:
-                x, y = run.pairs_from(docs % parts == part)
-                keep = ~(is_lead[x] & is_lead[y])  # a lead only meets whole sketches
-                dx, dy = docs[x[keep]], docs[y[keep]]
-                found.append(np.unique(dx[dx != dy] * (1 << 32) + dy[dx != dy]))  # once per band
+            chosen = docs % parts == part
+            found, via_lead, lead_band = [], [], []
+            for band, run in enumerate(runs):
+                x, y = run.pairs_from(chosen)
+                wholes = ~is_lead[x] & ~is_lead[y]
+                found.append(docs[x[wholes]] << 32 | docs[y[wholes]])
+                one_lead = is_lead[x] != is_lead[y]  # a lead only meets whole sketches
+                via_lead.append(docs[x[one_lead]] << 32 | docs[y[one_lead]])
+                lead_band.append(np.full(int(one_lead.sum()), band, dtype=np.int64))
+            # x's lead with y's whole and x's whole with y's lead can meet in one band: count it once
+            lead_codes, bands_of = np.concatenate(via_lead), np.concatenate(lead_band)
+            order = np.lexsort((bands_of, lead_codes))
+            lead_codes, bands_of = lead_codes[order], bands_of[order]
+            first = np.ones(len(lead_codes), dtype=bool)
+            first[1:] = (lead_codes[1:] != lead_codes[:-1]) | (bands_of[1:] != bands_of[:-1])
+            found.append(lead_codes[first])
             # the number of bands in which each pair shares a bucket
             codes, counts = np.unique(np.concatenate(found), return_counts=True)
-            del found
+            del found, via_lead, lead_band, lead_codes, bands_of
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
@@ -124,12 +147,13 @@ class CandidateIndex:
 class _Runs:
     """The buckets of one band holding two entries or more, as runs of a sorted order."""
 
-    def __init__(self, band: np.ndarray) -> None:
-        order = np.argsort(band, kind="stable")
+    def __init__(self, band: np.ndarray, present: np.ndarray) -> None:
+        entries = np.flatnonzero(present)
+        order = entries[np.argsort(band[entries], kind="stable")]
         sorted_keys = band[order]
         edges = np.flatnonzero(np.diff(sorted_keys)) + 1
         starts = np.concatenate(([0], edges))
-        sizes = np.diff(np.concatenate((starts, [len(band)])))
+        sizes = np.diff(np.concatenate((starts, [len(order)])))
         shared = sizes > 1
         # each entry in a shared bucket, with the start and size of its run in `flat`
         self.flat = order[np.repeat(shared, sizes)].astype(np.int32)

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, islice
 
+import numpy as np
+from scipy import sparse
+
 from .cluster import Cluster, build_clusters
 from .config import Config
 from .document import Document
@@ -164,10 +167,27 @@ MIN_RARE_JACCARD = 0.05
 MIN_RARE_CONTAINMENT = 0.15
 
 
-def _overlap(a: set[str], b: set[str]) -> bool:
-    shared = len(a & b)
-    small = min(len(a), len(b))
-    return shared >= MIN_RARE_CONTAINMENT * small or shared >= MIN_RARE_JACCARD * (len(a) + len(b) - shared)
+def _overlapping(rare: list[set[str]], codes: np.ndarray) -> np.ndarray:
+    """Which pairs of `codes` (smaller << 32 | larger) share enough rare words: MIN_RARE_JACCARD
+    of their union, or MIN_RARE_CONTAINMENT of the smaller set. All pairs at once: the sets as
+    rows of a sparse 0/1 matrix (scipy), shared words as row products."""
+    vocabulary: dict[str, int] = {}
+    columns = [vocabulary.setdefault(w, len(vocabulary)) for words in rare for w in sorted(words)]
+    sizes = np.array([len(words) for words in rare], dtype=np.int64)
+    indptr = np.concatenate(([0], np.cumsum(sizes)))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(columns), dtype=np.int32), np.array(columns, dtype=np.int64), indptr),
+        shape=(len(rare), max(len(vocabulary), 1)),
+    )
+    keep = np.zeros(len(codes), dtype=bool)
+    for k in range(0, len(codes), 200_000):
+        a, b = codes[k : k + 200_000] >> 32, codes[k : k + 200_000] & 0xFFFFFFFF
+        shared = np.asarray(matrix[a].multiply(matrix[b]).sum(axis=1)).ravel().astype(np.float64)
+        small = np.minimum(sizes[a], sizes[b])
+        keep[k : k + 200_000] = (shared >= MIN_RARE_CONTAINMENT * small) | (
+            shared >= MIN_RARE_JACCARD * (sizes[a] + sizes[b] - shared)
+        )
+    return keep
 
 
 def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Config) -> list[tuple[int, int]]:
@@ -182,7 +202,9 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
     # summary 0.27 or more of its rare words).
-    pairs = {(i, j) for i, j in index.pairs(config.candidates_per_doc or None) if _overlap(rare[i], rare[j])}
+    codes = index.candidates(config.candidates_per_doc or None)
+    codes = codes[_overlapping(rare, codes)]
+    pairs = set(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
     by_print: dict[bytes, list[int]] = {}
     for n, p in enumerate(profiles):
         if p.stems:
