@@ -79,3 +79,12 @@ def test_signer_uses_the_affine32_scheme():
     """Signatures are built with datasketch's 32-bit scheme."""
     assert SCHEME == "affine32"
     assert Signer(16, 1).minhash(["x"]).hashvalues.dtype == np.uint32
+
+
+def test_many_sets_signed_at_once_equal_one_by_one():
+    """hashvalues_many gives each set's hashvalues, empty sets included, across chunk borders."""
+    signer = Signer(64, 3)
+    sets = [[f"w{i}" for i in range(k % 7)] for k in range(40)]
+    one_by_one = np.vstack([signer.hashvalues(s) for s in sets])
+    assert np.array_equal(signer.hashvalues_many(sets, chunk=5), one_by_one)
+    assert np.array_equal(signer.hashvalues_many(sets), one_by_one)

@@ -188,7 +188,8 @@ def _best(
     """The directed pairs (x << 32 | y, sorted) that are among the `per_doc` best of their x:
     most shared bands first; among pairs tied at the cut, most equal MinHash values, then y."""
     x, y = codes >> 32, codes & 0xFFFFFFFF
-    order = np.lexsort((-counts, x))
+    # codes come sorted by x then y: a stable sort on (x, fewer bands) keeps y ascending
+    order = np.argsort(x << 9 | (511 - counts), kind="stable")
     xs, cs = x[order], counts[order]
     starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
     sizes = np.diff(np.concatenate((starts, [len(xs)])))
@@ -200,7 +201,8 @@ def _best(
     slots = per_doc - np.bincount(group[sure], minlength=len(starts))
     tied = np.flatnonzero(cs == cut[group])
     at = order[tied]
-    rank_order = np.lexsort((y[at], -whole(x[at], y[at]), group[tied]))
+    # tied pairs come by group then y: a stable sort on (group, fewer equal values) keeps y ascending
+    rank_order = np.argsort(group[tied] << 9 | (511 - whole(x[at], y[at])), kind="stable")
     tg = group[tied][rank_order]
     tie_starts = np.flatnonzero(np.concatenate(([True], tg[1:] != tg[:-1]))) if len(tg) else tg
     tie_rank = np.arange(len(tg)) - np.repeat(tie_starts, np.diff(np.concatenate((tie_starts, [len(tg)]))))

@@ -194,10 +194,17 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     """Pairs proposed by LSH on rare-word MinHash, plus every pair of word-identical prose."""
     signer = Signer(config.num_perm, config.seed)
     index = CandidateIndex(config.num_perm, config.lsh_bands)
-    for n, words in enumerate(rare):
-        if words:
-            lead = lead_words(profiles[n], words)
-            index.add(n, signer.hashvalues(sorted(words)), signer.hashvalues(sorted(lead)) if lead else None)
+    signed = [n for n, words in enumerate(rare) if words]
+    leads = [sorted(lead_words(profiles[n], rare[n])) for n in signed]
+    wholes = signer.hashvalues_many([sorted(rare[n]) for n in signed])
+    lead_values = signer.hashvalues_many([lead for lead in leads if lead])
+    k = 0
+    for row, n in enumerate(signed):
+        if leads[row]:
+            index.add(n, wholes[row], lead_values[k])
+            k += 1
+        else:
+            index.add(n, wholes[row])
     # LSH is a net: with 2 rows per band it also catches pairs whose true rare-word Jaccard is
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a

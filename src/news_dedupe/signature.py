@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from datasketch import MinHash
@@ -61,6 +61,26 @@ class Signer:
         with np.errstate(over="ignore"):
             permuted = self._a * _fmix32(hv)[None, :] + self._b
         return permuted.min(axis=1)
+
+    def hashvalues_many(self, sets: Sequence[Sequence[str]], chunk: int = 20_000) -> np.ndarray:
+        """`hashvalues` of each of `sets`, as rows of one (len(sets) x num_perm) array: the
+        permutations are applied to many sets' items at once and reduced per set."""
+        out = np.full((len(sets), self.num_perm), _MAX, dtype=np.uint32)
+        start = 0
+        while start < len(sets):
+            stop, items = start, 0
+            while stop < len(sets) and (items < chunk or stop == start):
+                items += len(sets[stop])
+                stop += 1
+            rows = [n for n in range(start, stop) if sets[n]]
+            if rows:
+                hv = self.hashes(item for n in rows for item in sets[n])
+                with np.errstate(over="ignore"):
+                    permuted = self._a * _fmix32(hv)[None, :] + self._b
+                offsets = np.cumsum([0] + [len(sets[n]) for n in rows[:-1]])
+                out[rows] = np.minimum.reduceat(permuted, offsets, axis=1).T
+            start = stop
+        return out
 
     def minhash(self, items: Iterable[str]) -> MinHash:
         return MinHash(
