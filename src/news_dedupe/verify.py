@@ -10,6 +10,7 @@ follow-up story that pasted one background paragraph matches in a single block i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -213,11 +214,19 @@ def _extract(matrix: np.ndarray, lengths: np.ndarray) -> tuple[float, int]:
     return share, places
 
 
+def segment_similarity(
+    left: Sequence[tuple[str, ...]], right: Sequence[tuple[str, ...]], threshold: float
+) -> np.ndarray:
+    """Indel similarity of every stemmed segment of `left` with every one of `right` (0 below
+    `threshold`), by rapidfuzz."""
+    return process.cdist(
+        left, right, scorer=Indel.normalized_similarity, score_cutoff=threshold, dtype=np.float32
+    )
+
+
 def similarity_matrix(a: Profile, b: Profile, threshold: float) -> np.ndarray:
     """Indel similarity of every segment of a with every segment of b (0 below `threshold`)."""
-    return process.cdist(
-        a.stems, b.stems, scorer=Indel.normalized_similarity, score_cutoff=threshold, dtype=np.float32
-    )
+    return segment_similarity(a.stems, b.stems, threshold)
 
 
 def align(a: Profile, b: Profile, threshold: float, matrix: np.ndarray | None = None) -> Alignment:
@@ -278,14 +287,19 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
     return scores
 
 
-def verify_duplicate(a: Profile, b: Profile, config: Config) -> PairScores | None:
+def verify_duplicate(
+    a: Profile, b: Profile, config: Config, matrix: np.ndarray | None = None
+) -> PairScores | None:
     """The pair's scores when it is a duplicate, else None: bulk verification keeps only
-    duplicates, so a pair that no rule can accept is dropped before its scores are complete."""
-    scores = _score(a, b, config, rejects=False)
+    duplicates, so a pair that no rule can accept is dropped before its scores are complete.
+    `matrix`, when given, is `similarity_matrix(a, b, config.segment_match)` computed already."""
+    scores = _score(a, b, config, rejects=False, matrix=matrix)
     return scores if scores is not None and scores.duplicate else None
 
 
-def _score(a: Profile, b: Profile, config: Config, rejects: bool) -> PairScores | None:
+def _score(
+    a: Profile, b: Profile, config: Config, rejects: bool, matrix: np.ndarray | None = None
+) -> PairScores | None:
     inter = int(np.intersect1d(a.shingles, b.shingles, assume_unique=True).size)
     union = len(a.shingles) + len(b.shingles) - inter
     jaccard = inter / union if union else 0.0
@@ -311,7 +325,10 @@ def _score(a: Profile, b: Profile, config: Config, rejects: bool) -> PairScores 
             tuple(range(n_b)),
         )
 
-    matrix = similarity_matrix(a, b, config.segment_match) if a.stems and b.stems else None
+    if not a.stems or not b.stems:
+        matrix = None
+    elif matrix is None:
+        matrix = similarity_matrix(a, b, config.segment_match)
     cont_short = cont_a if a.size <= b.size else cont_b
     if not rejects and matrix is not None and _cannot_match(a, b, matrix, cont_short, config):
         return None
