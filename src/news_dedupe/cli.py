@@ -134,7 +134,15 @@ class Messages:
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Options that say how to read the input, shared by every command that reads documents."""
+    """Options that say how to read the input, shared by every command that reads documents;
+    the command receives them as one `load: LoadOptions`."""
+
+    @functools.wraps(f)
+    @handle_errors  # a bad --separator is the user's error, not a traceback
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        fields = ("id_field", "text_field", "separator", "skip_bad_records")
+        return f(*args, load=LoadOptions(**{name: kwargs.pop(name) for name in fields}), **kwargs)
+
     for option in reversed(
         [
             click.option(
@@ -153,12 +161,20 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
-        f = option(f)
-    return f
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
-    """The preset and every threshold under it, shared by find, eval and explain."""
+    """The preset and every threshold under it, shared by every command that detects; the
+    command receives them as `preset` (its name) and `config` (the preset with the overrides)."""
+
+    @functools.wraps(f)
+    @handle_errors  # so is a setting out of range
+    def wrapper(*args: Any, preset: str, **kwargs: Any) -> Any:
+        overrides = {name: kwargs.pop(name) for name in names}
+        return f(*args, preset=preset, config=make_config(preset, **overrides), **kwargs)
+
     opts = [
         click.option(
             "--preset",
@@ -204,25 +220,17 @@ def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
         ),
     ]
     for option in reversed(opts):
-        f = option(f)
-    return f
+        wrapper = option(wrapper)
+    params: list[click.Parameter] = getattr(wrapper, "__click_params__", [])
+    names = [p.name for p in params[-len(opts) :] if p.name and p.name != "preset"]
+    return wrapper
 
 
 def make_config(preset: str, **overrides: Any) -> Config:
     return PRESETS[preset].replace(**overrides)
 
 
-def read_documents(
-    paths: tuple[str, ...],
-    messages: Messages,
-    id_field: str,
-    text_field: str,
-    separator: str | None,
-    skip_bad_records: bool,
-):
-    options = LoadOptions(
-        id_field=id_field, text_field=text_field, separator=separator, skip_bad_records=skip_bad_records
-    )
+def read_documents(paths: tuple[str, ...], messages: Messages, options: LoadOptions) -> Iterator[Document]:
     return load(list(paths), options, warn=messages.warn)
 
 
@@ -284,17 +292,13 @@ def find_command(
     output: str | None,
     fail_on_duplicates: bool,
     jobs: int,
-    id_field: str,
-    text_field: str,
-    separator: str | None,
-    skip_bad_records: bool,
+    load: LoadOptions,
     preset: str,
     verbose: bool,
     quiet: bool,
-    **overrides: Any,
+    config: Config,
 ) -> None:
     """Find clusters of near-duplicate documents in PATHS (files, folders, - for stdin)."""
-    config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
     sources: dict[str, str] = {}  # id -> where it was read, to name a document too short to judge
@@ -304,7 +308,7 @@ def find_command(
             sources[doc.id] = doc.source
             yield doc
 
-    docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
+    docs = read_documents(paths, messages, load)
     report = find_duplicates(remember(docs), config, progress=messages.progress, jobs=jobs)
     report.skipped = messages.skipped
     for doc_id in report.too_short:
@@ -346,23 +350,17 @@ def eval_command(
     gold_path: str,
     fmt: str,
     show: int,
-    id_field: str,
-    text_field: str,
-    separator: str | None,
-    skip_bad_records: bool,
+    load: LoadOptions,
     preset: str,
     quiet: bool,
-    **overrides: Any,
+    config: Config,
 ) -> None:
     """Run detection on PATHS and score it against labelled pairs: precision, recall, F1."""
     from .evaluate import evaluate, read_gold
 
-    config = make_config(preset, **overrides)
     gold = read_gold(gold_path)
     messages = Messages(False, quiet)
-    report = find_duplicates(
-        read_documents(paths, messages, id_field, text_field, separator, skip_bad_records), config
-    )
+    report = find_duplicates(read_documents(paths, messages, load), config)
     result = evaluate(report.clusters, gold)
     detector = report.detector
 
@@ -424,19 +422,15 @@ def explain_command(
     paths: tuple[str, ...],
     pair: tuple[str, str],
     fmt: str,
-    id_field: str,
-    text_field: str,
-    separator: str | None,
-    skip_bad_records: bool,
+    load: LoadOptions,
     preset: str,
     quiet: bool,
-    **overrides: Any,
+    config: Config,
 ) -> None:
     """Every score for two documents of PATHS, the decision and its reason, and what they share."""
     from .pipeline import explain_pair
 
-    config = make_config(preset, **overrides)
-    docs = read_documents(paths, Messages(False, quiet), id_field, text_field, separator, skip_bad_records)
+    docs = read_documents(paths, Messages(False, quiet), load)
     ex = explain_pair(docs, pair[0], pair[1], config)
     p = ex.scores
     if fmt == "json":

@@ -30,10 +30,11 @@ from .cli import (
     detection_options,
     handle_errors,
     input_options,
-    make_config,
     read_documents,
 )
+from .config import Config
 from .errors import DedupeError
+from .loader import LoadOptions
 from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_line, summary_line
 from .store import (
     Batch,
@@ -274,22 +275,18 @@ def add_command(
     index: str,
     paths: tuple[str, ...],
     jobs: int,
-    id_field: str,
-    text_field: str,
-    separator: str | None,
-    skip_bad_records: bool,
+    load: LoadOptions,
     preset: str,
     verbose: bool,
     quiet: bool,
-    **overrides: Any,
+    config: Config,
 ) -> None:
     """Add the documents in PATHS to INDEX (created if missing). An id already indexed is skipped."""
-    config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
     with open_store(index, config, create=True) as store:
         stages = Stages(messages, store.spec)
-        docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
+        docs = read_documents(paths, messages, load)
         batch = prepare(store, docs, config, jobs=jobs)
         stages.lap(f"read, profiled and signed {batch.documents} documents")
         result = add_batch(store, batch, progress=stages)
@@ -405,27 +402,23 @@ def check_command(
     max_candidates: int,
     max_compared: int,
     jobs: int,
-    id_field: str,
-    text_field: str,
-    separator: str | None,
-    skip_bad_records: bool,
+    load: LoadOptions,
     preset: str,
     verbose: bool,
     quiet: bool,
-    **overrides: Any,
+    config: Config,
 ) -> None:
     """Report each document of PATHS that duplicates an indexed one or another of PATHS.
 
     Indexed documents appear in the clusters under their original ids, with when and from where
     they were added. A document whose id is indexed already is not checked again.
     """
-    config = make_config(preset, **overrides)
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
     with open_store(index, config, create=add) as store:
         spec = store.spec
         stages = Stages(messages, spec)
-        docs = read_documents(paths, messages, id_field, text_field, separator, skip_bad_records)
+        docs = read_documents(paths, messages, load)
         batch = prepare(store, docs, config, jobs=jobs)
         stages.lap(f"read, profiled and signed {batch.documents} documents")
         if batch.documents - len(batch.too_short) < 1:
