@@ -396,6 +396,40 @@ class IndexInfo:
         }
 
 
+def _fetch_array(cursor: sqlite3.Cursor) -> np.ndarray:
+    """Rows of three integers as an (n x 3) int64 array, read in blocks."""
+    blocks = []
+    while rows := cursor.fetchmany(200_000):
+        blocks.append(np.array(rows, dtype=np.int64))
+    return np.concatenate(blocks) if blocks else np.zeros((0, 3), dtype=np.int64)
+
+
+def _best_hits(
+    pairs: np.ndarray, shared: np.ndarray, ids: dict[int, str], per_doc: int
+) -> Iterator[tuple[int, str]]:
+    """(query, indexed id) of the `per_doc` best indexed documents of each query, from codes
+    query << 32 | document number with their shared bands: most bands, then the smaller id."""
+    order = np.lexsort((-shared, pairs))  # a pair met by bands and by fingerprint: its best
+    pairs, shared = pairs[order], shared[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    docs = pairs & 0xFFFFFFFF
+    known = first & np.array([d in ids for d in docs.tolist()], dtype=bool)  # removed meanwhile: gone
+    pairs, shared, docs = pairs[known], shared[known], docs[known]
+    numbers = np.unique(docs)
+    by_id = sorted(range(len(numbers)), key=lambda k: ids[int(numbers[k])])
+    rank = np.empty(len(numbers), dtype=np.int64)
+    rank[by_id] = np.arange(len(numbers))
+    queries = pairs >> 32
+    order = np.lexsort((rank[np.searchsorted(numbers, docs)], -shared, queries))
+    queries, docs = queries[order], docs[order]
+    new_query = np.concatenate(([True], queries[1:] != queries[:-1]))
+    starts = np.flatnonzero(new_query) if len(queries) else queries
+    place = np.arange(len(queries)) - np.repeat(starts, np.diff(np.concatenate((starts, [len(queries)]))))
+    for n, d in zip(queries[place < per_doc].tolist(), docs[place < per_doc].tolist(), strict=True):
+        yield n, ids[d]
+
+
 def best(shared: dict[str, int], per_doc: int) -> list[str]:
     """The `per_doc` best indexed candidates of one new document, as `pipeline.candidate_pairs`
     ranks them: most bands shared (identical prose above all), then the smaller id."""
@@ -689,32 +723,37 @@ class SQLiteStore(Store):
             db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", probe_rows)
             db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
             try:
-                # shared bands per (query, indexed document), a band counted once whether the
-                # whole or the lead sketch met; identical prose ranks above any band count
-                rows = db.execute(
-                    "SELECT n, id FROM ("
-                    " SELECT c.n AS n, d.id AS id,"
-                    "  ROW_NUMBER() OVER (PARTITION BY c.n ORDER BY c.score DESC, d.id) AS r"
-                    " FROM (SELECT n, doc, MAX(score) AS score FROM ("
-                    "   SELECT q.n AS n, b.doc AS doc, COUNT(DISTINCT q.band % ?) AS score"
-                    "   FROM q_band q JOIN bands b ON b.band = q.band AND b.key = q.key GROUP BY q.n, b.doc"
-                    "   UNION ALL SELECT q.n, d.n, ? FROM q_print q"
-                    "   JOIN documents d ON d.fingerprint = q.fingerprint"
-                    " ) GROUP BY n, doc) c JOIN documents d ON d.n = c.doc"
-                    ") WHERE r <= ? ORDER BY n, r",
-                    (self.config.lsh_bands, 2 * self.config.lsh_bands + 1, self.per_doc()),
+                bands = self.config.lsh_bands
+                hits = _fetch_array(
+                    db.execute(
+                        "SELECT q.n, b.doc, q.band % ? FROM q_band q"
+                        " JOIN bands b ON b.band = q.band AND b.key = q.key",
+                        (bands,),
+                    )
                 )
-                for n, doc_id in rows:
+                # a band counted once whether the whole or the lead sketch met
+                codes = np.unique(hits[:, 0] << 40 | hits[:, 1] << 8 | hits[:, 2])
+                pairs, shared = np.unique(codes >> 8, return_counts=True)
+                same = _fetch_array(
+                    db.execute(
+                        "SELECT q.n, d.n, 0 FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
+                    )
+                )
+                # identical prose ranks above any band count
+                pairs = np.concatenate((pairs, same[:, 0] << 32 | same[:, 1]))
+                shared = np.concatenate((shared, np.full(len(same), 2 * bands + 1)))
+                ids = dict(self._select("n, id", [int(d) for d in np.unique(pairs & 0xFFFFFFFF)], "n"))
+                for n, doc_id in _best_hits(pairs, shared, ids, self.per_doc()):
                     found.add(n, doc_id)
             finally:
                 db.execute("DELETE FROM q_band")
                 db.execute("DELETE FROM q_print")
         return found.hits
 
-    def _select(self, columns: str, ids: Collection[str]) -> Iterator[tuple[Any, ...]]:
-        for chunk in _chunks(sorted(set(ids))):
+    def _select(self, columns: str, values: Collection[Any], key: str = "id") -> Iterator[tuple[Any, ...]]:
+        for chunk in _chunks(sorted(set(values))):
             marks = ",".join("?" * len(chunk))
-            yield from self._db.execute(f"SELECT {columns} FROM documents WHERE id IN ({marks})", chunk)
+            yield from self._db.execute(f"SELECT {columns} FROM documents WHERE {key} IN ({marks})", chunk)
 
     def documents(self, ids: Collection[str]) -> dict[str, IndexedDoc]:
         with self._errors():
