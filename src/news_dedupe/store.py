@@ -483,16 +483,19 @@ class Store(ABC):
 
     @abstractmethod
     def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
-        """The stored profiles of those of `ids` that are indexed."""
+        """The stored profiles of those of `ids` that are indexed, compact (`Profile.compact`,
+        without content words): what verifying them against a batch needs."""
 
     def _decode_profiles(self, rows: Iterable[tuple[str, bytes]], where: str) -> dict[str, Profile]:
         """Stored profile blobs by id, decoded; a bad blob names the index and the document."""
         out = {}
         for doc_id, blob in rows:
             try:
-                out[doc_id] = load_profile(bytes(blob), self.config)
+                p = out[doc_id] = load_profile(bytes(blob), self.config)
             except StoreError as err:
                 raise StoreError(f"{where}: document {doc_id}: {err}") from err
+            p.compact()
+            p.content = []
         return out
 
     @abstractmethod
@@ -764,8 +767,7 @@ class SQLiteStore(Store):
 
     def profiles(self, ids: Collection[str]) -> dict[str, Profile]:
         with self._errors():
-            rows = list(self._select("id, profile", ids))
-        return self._decode_profiles(rows, self.path)
+            return self._decode_profiles(self._select("id, profile", ids), self.path)
 
     def add(
         self,
