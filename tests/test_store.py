@@ -356,3 +356,30 @@ def test_lookup_keeps_the_best_candidates_per_document(spec: str, seeds: list[Do
         with open_store(spec, config) as store:
             batch = prepare(store, new, config)
             assert store.candidates(batch.new) == [expected]
+
+
+def test_profiles_load_in_parallel_as_in_one_process(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, seeds: list[Document]
+) -> None:
+    """Indexed profiles loaded by forked workers (each with its own connection) equal those
+    loaded in one process."""
+    import news_dedupe.store as store_module
+
+    monkeypatch.setattr(store_module, "PARALLEL_LOAD_MIN", 1)
+    path = str(tmp_path / "index.db")
+    docs = [*make_docs(40, seed=9), *seeds]
+    with open_store(path, CONFIG, create=True) as store:
+        add_batch(store, prepare(store, docs, CONFIG))
+        ids = [d.id for d in docs]
+        serial = store.profiles(ids)
+        parallel = store_module.load_profiles(store, ids, jobs=2)
+        assert store.verify() == []
+    assert sorted(parallel) == sorted(serial) == sorted(ids)
+    for doc_id in ids:
+        a, b = parallel[doc_id], serial[doc_id]
+        assert (a.stems, a.figures, a.fingerprint, a.shingles.tolist()) == (
+            b.stems,
+            b.figures,
+            b.fingerprint,
+            b.shingles.tolist(),
+        )

@@ -84,7 +84,7 @@ class Detector:
             size = max(1, len(pairs) // (jobs * 8))
             spans = [(k, min(k + size, len(pairs))) for k in range(0, len(pairs), size)]
             found: list[PairScores] = []
-            with mp.get_context("fork").Pool(jobs, initializer=_ignore_sigint) as pool:
+            with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
                 for part in pool.imap(_verify_span, spans):
                     found.extend(part)
             _WORKER = None
@@ -100,7 +100,7 @@ PARALLEL_MIN_PAIRS = 2000
 _WORKER: tuple[Detector, Sequence[str], Sequence[tuple[int, int]]] | None = None
 
 
-def _ignore_sigint() -> None:
+def ignore_sigint() -> None:
     """Workers leave Ctrl-C to the parent, which stops the pool: one message, not a traceback each."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -297,7 +297,7 @@ def profile_parallel(
     profiles: list[Profile] = []
     too_short: list[str] = []
     read = 0
-    with mp.get_context("fork").Pool(workers, initializer=_ignore_sigint) as pool:
+    with mp.get_context("fork").Pool(workers, initializer=ignore_sigint) as pool:
         for part, short, n in pool.imap(_profile_chunk, chunks):
             profiles.extend(part)
             too_short.extend(short)

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import multiprocessing as mp
 import os
 import pathlib
 import sqlite3
@@ -46,6 +47,7 @@ from .pipeline import (
     Progress,
     Report,
     candidate_pairs,
+    ignore_sigint,
     lead_words,
     profile_parallel,
     rare_words,
@@ -1009,7 +1011,7 @@ def check_batch(
     compared = set().union(*hits) - new_ids if hits else set()
     if progress:
         progress("lookup", len(compared), len(new))
-    loaded = store.profiles(compared)  # a document removed meanwhile is simply not there
+    loaded = load_profiles(store, compared, jobs)  # a document removed meanwhile is simply not there
     if progress:
         progress("load", len(loaded), len(compared))
     union = new + [loaded[i] for i in sorted(loaded) if i not in new_ids]
@@ -1033,6 +1035,32 @@ def check_batch(
     indexed = store.documents(in_clusters - new_ids)
     clean = [d for d in batch.new if d.profile.id not in in_clusters]
     return CheckResult(report, indexed, frozenset(compared), clean)
+
+
+# Below this many profiles, loading them in one process is faster than starting others.
+PARALLEL_LOAD_MIN = 5000
+
+
+def load_profiles(store: Store, ids: Collection[str], jobs: int = 1) -> dict[str, Profile]:
+    """`store.profiles(ids)`; from an SQLite index on `jobs` forked workers, each with its own
+    connection (decoding a profile costs far more than reading it)."""
+    path = store.path if isinstance(store, SQLiteStore) else None
+    if path is None or jobs < 2 or len(ids) < PARALLEL_LOAD_MIN or "fork" not in mp.get_all_start_methods():
+        return store.profiles(ids)
+    ordered = sorted(ids)
+    size = -(-len(ordered) // (jobs * 4))
+    chunks = [(path, store.config, ordered[k : k + size]) for k in range(0, len(ordered), size)]
+    out: dict[str, Profile] = {}
+    with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
+        for part in pool.imap(_load_chunk, chunks):
+            out.update(part)
+    return out
+
+
+def _load_chunk(args: tuple[str, Config, list[str]]) -> dict[str, Profile]:
+    path, config, ids = args
+    with open_store(path, config) as store:
+        return store.profiles(ids)
 
 
 def add_clean(
