@@ -8,6 +8,8 @@ versions of indexed articles as a real one would.
 
     python benchmarks/index_scale.py --corpus /tmp/c1m/corpus.jsonl --index /tmp/idx.db \\
         --docs 1000000 --check 10000
+    python benchmarks/index_scale.py --corpus /tmp/c1m/corpus.jsonl --index /tmp/idx.db \\
+        --docs 1000000 --check-corpus batch.jsonl --check 10000    # a batch from another file
 
 An index that already holds --docs documents is reused (building 1,000,000 takes about an
 hour); pass --rebuild to start again. One JSON line with every number goes to stdout.
@@ -204,6 +206,10 @@ def main() -> None:
     ap.add_argument(
         "--check-from", type=int, help="corpus line the checked documents start at (default: after --docs)"
     )
+    ap.add_argument(
+        "--check-corpus",
+        help="JSON Lines file the checked documents come from (default: --corpus; --gold is then unused)",
+    )
     ap.add_argument("--batch-size", type=int, default=20_000, help="documents per `index add` batch")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--num-perm", type=int)
@@ -226,6 +232,8 @@ def main() -> None:
                 os.unlink(args.index + suffix)
     built = build(args.index, args.corpus, args.docs, args.batch_size, config, args.jobs)
     check_from = built["documents"] if args.check_from is None else args.check_from
+    if args.check_corpus and args.check_from is None:
+        check_from = 0
     if args.build_only:
         print(json.dumps({"config": str(config), "index_bytes": disk_size(args.index), "build": built}))
         return
@@ -239,12 +247,12 @@ def main() -> None:
     log(f"checking {args.check} documents against {built['documents']}")
     checked = check(
         args.index,
-        args.corpus,
+        args.check_corpus or args.corpus,
         check_from,
         args.check,
         config,
         args.jobs,
-        args.gold,
+        None if args.check_corpus else args.gold,
         built["documents"],
     )
     log(json.dumps(checked["stages"]))
