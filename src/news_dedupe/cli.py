@@ -279,7 +279,7 @@ def cli() -> None:
     type=click.IntRange(1),
     default=os.cpu_count() or 1,
     show_default="all cores",
-    help="Processes for verification; the report is the same for any number.",
+    help="Processes for profiling and verification; the report is the same for any number.",
 )
 @input_options
 @detection_options
