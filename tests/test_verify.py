@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from news_dedupe.config import Config
@@ -239,3 +240,14 @@ def test_follow_up_reusing_background_paragraphs_verbatim_is_not_a_rewrite(seed_
     result = verify(profile("a", seed_docs[ORIGINAL].text, CONFIG), profile("b", follow_up, CONFIG), CONFIG)
     assert result.runs >= 2 and result.similarity >= CONFIG.rewrite
     assert not result.duplicate
+
+
+def test_shared_count_of_sorted_arrays_equals_intersect1d():
+    """The sorted-array intersection count used for every pair equals numpy's intersect1d."""
+    from news_dedupe.verify import _shared
+
+    rng = np.random.default_rng(3)
+    for size_a, size_b in [(0, 5), (5, 0), (1, 1), (50, 400), (400, 50), (300, 300)]:
+        a = np.unique(rng.integers(0, 1000, size_a, dtype=np.uint64))
+        b = np.unique(rng.integers(0, 1000, size_b, dtype=np.uint64))
+        assert _shared(a, b) == np.intersect1d(a, b, assume_unique=True).size
