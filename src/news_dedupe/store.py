@@ -433,8 +433,9 @@ def _best_hits(
 
 
 def best(shared: dict[str, int], per_doc: int) -> list[str]:
-    """The `per_doc` best indexed candidates of one new document, as `pipeline.candidate_pairs`
-    ranks them: most bands shared (identical prose above all), then the smaller id."""
+    """The `per_doc` best indexed candidates of one new document: most bands shared (identical
+    prose above all), then the smaller id. (`find` breaks ties by equal MinHash values; an index
+    keeps band keys only, so a check breaks them by id, on either backend alike.)"""
     ranked = sorted(shared.items(), key=lambda item: (-item[1], item[0]))
     return [doc_id for doc_id, _ in ranked[:per_doc]]
 
@@ -737,8 +738,12 @@ class SQLiteStore(Store):
                     )
                 )
                 # a band counted once whether the whole or the lead sketch met
-                codes = np.unique(hits[:, 0] << 40 | hits[:, 1] << 8 | hits[:, 2])
-                pairs, shared = np.unique(codes >> 8, return_counts=True)
+                codes, band = hits[:, 0] << 32 | hits[:, 1], hits[:, 2]
+                order = np.lexsort((band, codes))
+                codes, band = codes[order], band[order]
+                once = np.ones(len(codes), dtype=bool)
+                once[1:] = (codes[1:] != codes[:-1]) | (band[1:] != band[:-1])
+                pairs, shared = np.unique(codes[once], return_counts=True)
                 same = _fetch_array(
                     db.execute(
                         "SELECT q.n, d.n, 0 FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
