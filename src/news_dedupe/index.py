@@ -52,18 +52,28 @@ class CandidateIndex:
     def __init__(self, num_perm: int, bands: int) -> None:
         self.num_perm = num_perm
         self.bands = bands
-        self._docs: list[int] = []
-        self._whole: list[np.ndarray] = []
-        self._lead_docs: list[int] = []
-        self._lead: list[np.ndarray] = []
+        # blocks of (document numbers, their signatures as rows), kept as given: no copies
+        self._whole: list[tuple[np.ndarray, np.ndarray]] = []
+        self._lead: list[tuple[np.ndarray, np.ndarray]] = []
 
     def add(self, doc: int, whole: np.ndarray, lead: np.ndarray | None = None) -> None:
         """Add a document's signature (and its lead's): uint32 arrays of num_perm values."""
-        self._docs.append(doc)
-        self._whole.append(whole)
+        self._whole.append((np.array([doc], dtype=np.int64), whole[None, :]))
         if lead is not None:
-            self._lead_docs.append(doc)
-            self._lead.append(lead)
+            self._lead.append((np.array([doc], dtype=np.int64), lead[None, :]))
+
+    def add_many(
+        self,
+        docs: np.ndarray,
+        whole: np.ndarray,
+        lead_docs: np.ndarray | None = None,
+        lead: np.ndarray | None = None,
+    ) -> None:
+        """Add many documents at once: their numbers and (documents x num_perm) signature rows,
+        and those of the documents that have a lead sketch."""
+        self._whole.append((np.asarray(docs, dtype=np.int64), whole))
+        if lead_docs is not None and lead is not None and len(lead_docs):
+            self._lead.append((np.asarray(lead_docs, dtype=np.int64), lead))
 
     def pairs(self, per_doc: int | None = None) -> Iterator[tuple[int, int]]:
         """Each candidate pair once, as (smaller, larger), in ascending order (see `candidates`)."""
@@ -81,30 +91,32 @@ class CandidateIndex:
 
         Documents are taken in parts so that about `budget` pairs are held at once.
         """
-        if not self._docs:
-            return np.zeros(0, dtype=np.int64)
-        docs = np.array(self._docs + self._lead_docs, dtype=np.int64)
+        blocks = self._whole + self._lead
+        docs = np.concatenate([d for d, _ in blocks]) if blocks else np.zeros(0, dtype=np.int64)
+        if not len(docs):
+            return docs
+        n_whole = sum(len(d) for d, _ in self._whole)
         is_lead = np.zeros(len(docs), dtype=bool)
-        is_lead[len(self._docs) :] = True
-        signatures = np.vstack(self._whole + self._lead)
-        keys = band_keys(signatures, self.bands)
-        n_whole = len(self._docs)
+        is_lead[n_whole:] = True
         row_of = np.full(int(docs.max()) + 1, -1, dtype=np.int64)
         row_of[docs[:n_whole]] = np.arange(n_whole)
+        rows = self.num_perm // self.bands
         # A lead in the same bucket as its own document's whole sketch meets nobody the whole
         # does not: it is left out there.
         lead_rows = np.arange(n_whole, len(docs))
         own_whole = row_of[docs[n_whole:]]
         runs = []
         for band in range(self.bands):
+            # one band's keys at a time: the whole key matrix is never held
+            key = np.concatenate(
+                [band_keys(m[:, band * rows : (band + 1) * rows], 1)[:, 0] for _, m in blocks]
+            )
             present = np.ones(len(docs), dtype=bool)
-            present[lead_rows[keys[lead_rows, band] == keys[own_whole, band]]] = False
-            runs.append(_Runs(keys[:, band], present))
-        del keys
+            present[lead_rows[key[lead_rows] == key[own_whole]]] = False
+            runs.append(_Runs(key, present))
         # Ties in shared bands are broken by the number of equal MinHash values, compared on their
         # low bytes (a chance equality adds the same 1/256 to every pair's estimate).
-        sample = (signatures[:n_whole] & 0xFF).astype(np.uint8)
-        del signatures
+        sample = np.concatenate([(m & 0xFF).astype(np.uint8) for _, m in self._whole])
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""

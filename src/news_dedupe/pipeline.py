@@ -215,15 +215,13 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     index = CandidateIndex(config.num_perm, config.lsh_bands)
     signed = [n for n, words in enumerate(rare) if words]
     leads = [sorted(lead_words(profiles[n], rare[n])) for n in signed]
-    wholes = signer.hashvalues_many([sorted(rare[n]) for n in signed])
-    lead_values = signer.hashvalues_many([lead for lead in leads if lead])
-    k = 0
-    for row, n in enumerate(signed):
-        if leads[row]:
-            index.add(n, wholes[row], lead_values[k])
-            k += 1
-        else:
-            index.add(n, wholes[row])
+    index.add_many(
+        np.array(signed, dtype=np.int64),
+        signer.hashvalues_many([sorted(rare[n]) for n in signed]),
+        np.array([n for n, lead in zip(signed, leads, strict=True) if lead], dtype=np.int64),
+        signer.hashvalues_many([lead for lead in leads if lead]),
+    )
+    del leads
     # LSH is a net: with 2 rows per band it also catches pairs whose true rare-word Jaccard is
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
