@@ -383,3 +383,11 @@ def test_profiles_load_in_parallel_as_in_one_process(
             b.fingerprint,
             b.shingles.tolist(),
         )
+
+
+def test_a_compact_profile_is_never_stored(seeds: list[Document]) -> None:
+    """A compact profile has dropped its segments: storing it would lose the document, so it is refused."""
+    p = profile(seeds[0].id, seeds[0].text, CONFIG)
+    p.compact()
+    with pytest.raises(ValueError, match="compact profile"):
+        dump_profile(p)

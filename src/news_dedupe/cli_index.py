@@ -419,7 +419,8 @@ def check_command(
         spec = store.spec
         stages = Stages(messages, spec)
         docs = read_documents(paths, messages, load)
-        batch = prepare(store, docs, config, jobs=jobs)
+        # profiles that will not be stored can be compact, and are then made on every core
+        batch = prepare(store, docs, config, jobs=jobs, compact=not add)
         stages.lap(f"read, profiled and signed {batch.documents} documents")
         if batch.documents - len(batch.too_short) < 1:
             raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))

@@ -264,6 +264,8 @@ def dump_profile(p: Profile) -> bytes:
     would give them again from the text: re-tokenizing is half the cost of loading a profile,
     and a check loads every indexed candidate.
     """
+    if p.stems and not p.segments:
+        raise ValueError(f"{p.id}: a compact profile has no segments to store")
     segs = []
     for s in p.segments:
         item: dict[str, Any] = {"l": s.line, "x": s.text}
@@ -975,8 +977,10 @@ def prepare(
     config: Config,
     progress: Progress | None = None,
     jobs: int = 1,
+    compact: bool = False,
 ) -> Batch:
-    """Profile `documents` (on `jobs` processes) and `sign` them against the index."""
+    """Profile `documents` (on `jobs` processes) and `sign` them against the index. `compact`
+    profiles (a check that adds nothing) cannot be added afterwards: adding stores segments."""
     sources: dict[str, str] = {}
 
     def tap() -> Iterator[Document]:
@@ -984,7 +988,7 @@ def prepare(
             sources[doc.id] = doc.source
             yield doc
 
-    profiles, too_short, read = profile_parallel(tap(), config, jobs, progress)
+    profiles, too_short, read = profile_parallel(tap(), config, jobs, progress, compact)
     return sign(store, profiles, config, sources, too_short, read)
 
 
