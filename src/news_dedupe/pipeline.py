@@ -109,7 +109,8 @@ def _verify_pairs(
     detector: Detector, ids: Sequence[str], pairs: Iterable[tuple[int, int]]
 ) -> list[PairScores]:
     """The duplicates among `pairs`, sorted by first document: each document's segments are
-    scored against all its partners' in one rapidfuzz call, which halves the cost of a pair."""
+    scored against all its partners' in one rapidfuzz call (about half the cost of one call
+    per pair)."""
     out = []
     profiles, config = detector.profiles, detector.config
     for i, group in groupby(pairs, key=lambda pair: pair[0]):
@@ -279,9 +280,9 @@ def profile_parallel(
 ) -> tuple[list[Profile], list[str], int]:
     """`profile_documents` on forked workers, in chunks; the same result.
 
-    The parent unpickles every profile the workers send (a compact one costs about a tenth of
-    making it, a full one a third), so full profiles get `jobs - 1` workers and compact ones
-    `jobs`; below that, profiling stays in-process.
+    The parent unpickles every profile the workers send (a full one costs about a third of
+    making it; a compact one, with no tokens or text, far less), so full profiles get
+    `jobs - 1` workers and compact ones `jobs`; below two workers, profiling stays in-process.
     """
     workers = jobs if compact else jobs - 1
     if workers < 2 or "fork" not in mp.get_all_start_methods():

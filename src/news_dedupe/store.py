@@ -408,32 +408,6 @@ def _fetch_array(cursor: sqlite3.Cursor) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros((0, 3), dtype=np.int64)
 
 
-def _best_hits(
-    pairs: np.ndarray, shared: np.ndarray, ids: dict[int, str], per_doc: int
-) -> Iterator[tuple[int, str]]:
-    """(query, indexed id) of the `per_doc` best indexed documents of each query, from codes
-    query << 32 | document number with their shared bands: most bands, then the smaller id."""
-    order = np.lexsort((-shared, pairs))  # a pair met by bands and by fingerprint: its best
-    pairs, shared = pairs[order], shared[order]
-    first = np.ones(len(pairs), dtype=bool)
-    first[1:] = pairs[1:] != pairs[:-1]
-    docs = pairs & 0xFFFFFFFF
-    known = first & np.array([d in ids for d in docs.tolist()], dtype=bool)  # removed meanwhile: gone
-    pairs, shared, docs = pairs[known], shared[known], docs[known]
-    numbers = np.unique(docs)
-    by_id = sorted(range(len(numbers)), key=lambda k: ids[int(numbers[k])])
-    rank = np.empty(len(numbers), dtype=np.int64)
-    rank[by_id] = np.arange(len(numbers))
-    queries = pairs >> 32
-    order = np.lexsort((rank[np.searchsorted(numbers, docs)], -shared, queries))
-    queries, docs = queries[order], docs[order]
-    new_query = np.concatenate(([True], queries[1:] != queries[:-1]))
-    starts = np.flatnonzero(new_query) if len(queries) else queries
-    place = np.arange(len(queries)) - np.repeat(starts, np.diff(np.concatenate((starts, [len(queries)]))))
-    for n, d in zip(queries[place < per_doc].tolist(), docs[place < per_doc].tolist(), strict=True):
-        yield n, ids[d]
-
-
 def best(shared: dict[str, int], per_doc: int) -> list[str]:
     """The `per_doc` best indexed candidates of one new document: most bands shared (identical
     prose above all), then the smaller id. (`find` breaks ties by equal MinHash values; an index
@@ -755,8 +729,15 @@ class SQLiteStore(Store):
                 pairs = np.concatenate((pairs, same[:, 0] << 32 | same[:, 1]))
                 shared = np.concatenate((shared, np.full(len(same), 2 * bands + 1)))
                 ids = dict(self._select("n, id", [int(d) for d in np.unique(pairs & 0xFFFFFFFF)], "n"))
-                for n, doc_id in _best_hits(pairs, shared, ids, self.per_doc()):
-                    found.add(n, doc_id)
+                scores: dict[int, dict[str, int]] = {}
+                for code, count in zip(pairs.tolist(), shared.tolist(), strict=True):
+                    doc_id = ids.get(code & 0xFFFFFFFF)
+                    if doc_id is not None:  # else removed meanwhile
+                        mine = scores.setdefault(code >> 32, {})
+                        mine[doc_id] = max(count, mine.get(doc_id, 0))
+                for n in sorted(scores):
+                    for doc_id in best(scores[n], self.per_doc()):
+                        found.add(n, doc_id)
             finally:
                 db.execute("DELETE FROM q_band")
                 db.execute("DELETE FROM q_print")
