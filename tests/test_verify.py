@@ -242,6 +242,23 @@ def test_follow_up_reusing_background_paragraphs_verbatim_is_not_a_rewrite(seed_
     assert not result.duplicate
 
 
+def test_body_quoted_without_its_lede_is_background_not_a_copy(seed_docs, case_docs):
+    """Another article that pastes all of 001 but its opening sentence holds 001 almost whole, yet
+    a copy or a story carried on a page keeps its lede: quoted background, not a duplicate. With
+    the lede, the same page contains 001."""
+    lines = [p for p in seed_docs[ORIGINAL].text.split("\n") if p.strip()]
+    other = case_docs["chrome"]["chrome_minnesota"].text
+    original = profile("001", seed_docs[ORIGINAL].text, CONFIG)
+
+    quoting = verify(original, profile("b", other + "\n" + "\n".join(lines[1:]), CONFIG), CONFIG)
+    assert quoting.coverage_a >= CONFIG.contained
+    assert not quoting.duplicate
+    assert quoting.reason.endswith("but not its opening sentence: background quoted in another story")
+
+    carrying = verify(original, profile("c", other + "\n" + "\n".join(lines), CONFIG), CONFIG)
+    assert carrying.duplicate and CONTAINED.match(carrying.reason), carrying.reason
+
+
 def test_shared_count_of_sorted_arrays_equals_intersect1d():
     """The sorted-array intersection count used for every pair equals numpy's intersect1d."""
     from news_dedupe.verify import _shared

@@ -79,7 +79,9 @@ class Config:
     # shorter text restated.
     lead: float = 0.55
     # A follow-up that pastes one background paragraph matches in one run in the middle: it
-    # meets none of the rules above unless the pasted block is nearly all of the shorter text.
+    # meets none of the rules above. When the pasted block is nearly all of the shorter text,
+    # containment still needs the shorter text's opening sentence (verify.LEDE_WORDS): a copy or a
+    # carried story keeps its lede, quoted background leaves it out.
 
     # Segments compared per document in alignment; a longer document is cut (bounds cost on
     # pathological inputs such as a 100 MB single document).

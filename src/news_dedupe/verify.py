@@ -24,6 +24,8 @@ from .text import STOPWORDS, Segment, mark_prose, segments, shingle_hashes, stem
 # often rewrites its first sentence with a new dateline) and the first LEAD_LONG of the longer.
 LEAD_SHORT = 1
 LEAD_LONG = 3
+# A segment this long is a sentence of the story, not a headline or a line of site chrome.
+LEDE_WORDS = 10
 # A matched segment this similar is pasted, not restated; a match mostly of pasted segments is
 # reuse, not a rewrite.
 VERBATIM = 0.95
@@ -372,6 +374,15 @@ def _score(
         top_short, top_long = chain[0] if short_is_a else chain[0][::-1]
         lead = top_short <= LEAD_SHORT and (top_long == 0 or (top_long <= LEAD_LONG and restated))
 
+    # A copy, an excerpt or a story carried on a page keeps its opening sentence (the lede); a
+    # later article that quotes a story's body as background leaves it out. Short lines above
+    # the lede (headline, byline, a share bar) may be missing from a copy.
+    if chain:
+        short = a if short_is_a else b
+        lede = next((k for k, n in enumerate(short.lengths) if n >= LEDE_WORDS), 0)
+        opens = (chain[0][0] if short_is_a else chain[0][1]) <= lede
+    else:
+        opens = False
     figures = _figure_agreement(a, b, chain)
     if figures is not None and figures < FIGURES_AGREE:
         duplicate, reason = (
@@ -381,7 +392,7 @@ def _score(
                 "a templated report, not a copy"
             ),
         )
-    elif short_cov >= config.contained:
+    elif short_cov >= config.contained and opens:
         duplicate, reason = True, f"{short_cov:.2f} of the shorter text is found in order in the other"
     elif restated and len(runs) >= 2 and spread >= config.spread and short_cov >= config.rewrite:
         duplicate, reason = (
@@ -400,6 +411,12 @@ def _score(
                 f"extract: {short_extract:.2f} of the shorter text is sentences of the other, "
                 f"taken from {alignment.places} places"
             ),
+        )
+    elif short_cov >= config.contained:
+        duplicate, reason = (
+            False,
+            f"{short_cov:.2f} of the shorter text is found in the other, but not its opening sentence: "
+            "background quoted in another story",
         )
     elif chain:
         where = "one block" if len(runs) == 1 else f"{len(runs)} runs"
