@@ -358,6 +358,52 @@ def test_lookup_keeps_the_best_candidates_per_document(spec: str, seeds: list[Do
             assert store.candidates(batch.new) == [expected]
 
 
+def test_lookup_in_parts_finds_what_one_part_finds(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, seeds: list[Document]
+) -> None:
+    """An SQLite look-up taken a few new documents at a time keeps each one's candidates."""
+    import news_dedupe.store as store_module
+
+    path = str(tmp_path / "index.db")
+    indexed = [*make_docs(30, seed=3), *seeds[:3]]
+    new = [*make_docs(12, seed=3, prefix="again"), *seeds[3:], Document("copy", seeds[0].text)]
+    with open_store(path, CONFIG, create=True) as store:
+        add_batch(store, prepare(store, indexed, CONFIG))
+        batch = prepare(store, new, CONFIG)
+        whole = store.candidates(batch.new)
+        monkeypatch.setattr(store_module, "LOOKUP_CHUNK", 5)
+        assert store.candidates(batch.new) == whole
+    assert sum(map(len, whole)) >= len(new) and all(whole[:12])
+
+
+def test_contenders_hold_every_candidate_best_keeps() -> None:
+    """Pairs below a query's per_doc-th best count are dropped before ids are read: `best` on
+    what is left keeps what it keeps on everything (random counts, ties, repeated pairs)."""
+    from news_dedupe.store import _contenders, best
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        queries, docs = rng.integers(1, 6), rng.integers(1, 40)
+        size = int(rng.integers(1, 200))
+        pairs = rng.integers(0, queries, size) << 32 | rng.integers(0, docs, size)
+        shared = rng.integers(1, 6, size)
+        per_doc = int(rng.integers(1, 8))
+        kept, kept_shared = _contenders(pairs, shared, per_doc)
+        assert len(set(kept.tolist())) == len(kept)
+        for q in range(int(queries)):
+            everything: dict[str, int] = {}
+            for code, count in zip(pairs.tolist(), shared.tolist(), strict=True):
+                if code >> 32 == q:
+                    doc = f"d{code & 0xFFFFFFFF:03d}"
+                    everything[doc] = max(count, everything.get(doc, 0))
+            left = {
+                f"d{code & 0xFFFFFFFF:03d}": count
+                for code, count in zip(kept.tolist(), kept_shared.tolist(), strict=True)
+                if code >> 32 == q
+            }
+            assert best(left, per_doc) == best(everything, per_doc)
+
+
 def test_profiles_load_in_parallel_as_in_one_process(
     tmp_path, monkeypatch: pytest.MonkeyPatch, seeds: list[Document]
 ) -> None:

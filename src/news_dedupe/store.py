@@ -94,6 +94,7 @@ NORMALISATION_VERSION = 1
 _HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
+LOOKUP_CHUNK = 2000  # new documents looked up at once (a few thousand bucket hits each)
 
 _PROBE_TEXT = (
     "The \u201cShi\u2019ite\u201d leader\u2019s U.S.\u2013led coalition met officials in Baghdad "
@@ -400,12 +401,36 @@ class IndexInfo:
         }
 
 
-def _fetch_array(cursor: sqlite3.Cursor) -> np.ndarray:
-    """Rows of three integers as an (n x 3) int64 array, read in blocks."""
+def _fetch_codes(cursor: sqlite3.Cursor) -> np.ndarray:
+    """A query's single integer column as an int64 array, read in blocks."""
     blocks = []
     while rows := cursor.fetchmany(200_000):
-        blocks.append(np.array(rows, dtype=np.int64))
-    return np.concatenate(blocks) if blocks else np.zeros((0, 3), dtype=np.int64)
+        blocks.append(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
+    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
+
+
+def _contenders(pairs: np.ndarray, shared: np.ndarray, per_doc: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (query << 32 | document) pairs that `best` could keep, each once with its highest
+    count: those of a query's `per_doc` best counts. Whatever falls below is outranked anyway,
+    so ids are read and compared only for these."""
+    order = np.lexsort((-shared, pairs))
+    pairs, shared = pairs[order], shared[order]
+    first = np.ones(len(pairs), dtype=bool)
+    first[1:] = pairs[1:] != pairs[:-1]
+    pairs, shared = pairs[first], shared[first]
+    if not len(pairs):
+        return pairs, shared
+    query = pairs >> 32
+    order = np.lexsort((-shared, query))
+    ranked_query, ranked = query[order], shared[order]
+    starts = np.flatnonzero(np.concatenate(([True], ranked_query[1:] != ranked_query[:-1])))
+    sizes = np.diff(np.concatenate((starts, [len(ranked)])))
+    cut = np.zeros(len(starts), dtype=np.int64)  # count of the per_doc-th best, 0 if fewer
+    full = sizes > per_doc
+    cut[full] = ranked[starts[full] + per_doc - 1]
+    keep = np.zeros(len(pairs), dtype=bool)
+    keep[order] = ranked >= np.repeat(cut, sizes)
+    return pairs[keep], shared[keep]
 
 
 def best(shared: dict[str, int], per_doc: int) -> list[str]:
@@ -694,54 +719,72 @@ class SQLiteStore(Store):
         fingerprints: Sequence[bytes],
         limits: Limits | None = None,
     ) -> list[set[str]]:
-        found = Hits(self.spec, max(len(buckets), len(fingerprints)), limits)
-        db = self._db
+        n_queries = max(len(buckets), len(fingerprints))
+        found = Hits(self.spec, n_queries, limits)
         with self._errors():
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
+            # a few thousand queries at a time: each meets thousands of bucket entries
+            for start in range(0, n_queries, LOOKUP_CHUNK):
+                stop = start + LOOKUP_CHUNK
+                for n, doc_ids in self._lookup_part(buckets[start:stop], fingerprints[start:stop]):
+                    for doc_id in doc_ids:
+                        found.add(start + n, doc_id)
+        return found.hits
+
+    def _lookup_part(
+        self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
+    ) -> Iterator[tuple[int, list[str]]]:
+        """`best` indexed candidates of each query, as (query number, ids), in query order."""
+        db = self._db
+        db.execute("DELETE FROM q_band")
+        db.execute("DELETE FROM q_print")
+        db.executemany(
+            "INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)",
+            sorted((b, k, n) for n, bs in enumerate(buckets) for b, k in bs),
+        )
+        db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
+        try:
+            bands = self.config.lsh_bands
+            width = max(1, (bands - 1).bit_length())
+            # one integer a hit, query | document | band from high bits to low: sorting it groups a
+            # query's hits by document, and a band met by both the whole and the lead sketch twice
+            hits = _fetch_codes(
+                db.execute(
+                    f"SELECT (q.n << {32 + width}) | (b.doc << {width}) | (q.band % ?) FROM q_band q"
+                    " JOIN bands b ON b.band = q.band AND b.key = q.key",
+                    (bands,),
+                )
+            )
+            hits.sort()
+            once = np.ones(len(hits), dtype=bool)
+            once[1:] = hits[1:] != hits[:-1]
+            codes = hits[once] >> width  # query << 32 | document, sorted
+            edges = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
+            pairs = codes[edges]
+            shared = np.diff(np.concatenate((edges, [len(codes)])))
+            del hits, codes
+            same = _fetch_codes(
+                db.execute(
+                    "SELECT (q.n << 32) | d.n FROM q_print q"
+                    " JOIN documents d ON d.fingerprint = q.fingerprint"
+                )
+            )
+            # identical prose ranks above any band count
+            pairs = np.concatenate((pairs, same))
+            shared = np.concatenate((shared, np.full(len(same), 2 * bands + 1)))
+            pairs, shared = _contenders(pairs, shared, self.per_doc())
+            ids = dict(self._select("n, id", [int(d) for d in np.unique(pairs & 0xFFFFFFFF)], "n"))
+            scores: dict[int, dict[str, int]] = {}
+            for code, count in zip(pairs.tolist(), shared.tolist(), strict=True):
+                doc_id = ids.get(code & 0xFFFFFFFF)
+                if doc_id is not None:  # else removed meanwhile
+                    scores.setdefault(code >> 32, {})[doc_id] = count
+            for n in sorted(scores):
+                yield n, best(scores[n], self.per_doc())
+        finally:
             db.execute("DELETE FROM q_band")
             db.execute("DELETE FROM q_print")
-            probe_rows = sorted((b, k, n) for n, bs in enumerate(buckets) for b, k in bs)
-            db.executemany("INSERT INTO q_band (band, key, n) VALUES (?, ?, ?)", probe_rows)
-            db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
-            try:
-                bands = self.config.lsh_bands
-                hits = _fetch_array(
-                    db.execute(
-                        "SELECT q.n, b.doc, q.band % ? FROM q_band q"
-                        " JOIN bands b ON b.band = q.band AND b.key = q.key",
-                        (bands,),
-                    )
-                )
-                # a band counted once whether the whole or the lead sketch met
-                codes, band = hits[:, 0] << 32 | hits[:, 1], hits[:, 2]
-                order = np.lexsort((band, codes))
-                codes, band = codes[order], band[order]
-                once = np.ones(len(codes), dtype=bool)
-                once[1:] = (codes[1:] != codes[:-1]) | (band[1:] != band[:-1])
-                pairs, shared = np.unique(codes[once], return_counts=True)
-                same = _fetch_array(
-                    db.execute(
-                        "SELECT q.n, d.n, 0 FROM q_print q JOIN documents d ON d.fingerprint = q.fingerprint"
-                    )
-                )
-                # identical prose ranks above any band count
-                pairs = np.concatenate((pairs, same[:, 0] << 32 | same[:, 1]))
-                shared = np.concatenate((shared, np.full(len(same), 2 * bands + 1)))
-                ids = dict(self._select("n, id", [int(d) for d in np.unique(pairs & 0xFFFFFFFF)], "n"))
-                scores: dict[int, dict[str, int]] = {}
-                for code, count in zip(pairs.tolist(), shared.tolist(), strict=True):
-                    doc_id = ids.get(code & 0xFFFFFFFF)
-                    if doc_id is not None:  # else removed meanwhile
-                        mine = scores.setdefault(code >> 32, {})
-                        mine[doc_id] = max(count, mine.get(doc_id, 0))
-                for n in sorted(scores):
-                    for doc_id in best(scores[n], self.per_doc()):
-                        found.add(n, doc_id)
-            finally:
-                db.execute("DELETE FROM q_band")
-                db.execute("DELETE FROM q_print")
-        return found.hits
 
     def _select(self, columns: str, values: Collection[Any], key: str = "id") -> Iterator[tuple[Any, ...]]:
         for chunk in _chunks(sorted(set(values))):
