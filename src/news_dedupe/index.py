@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from .arrays import distinct
+
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
 PART_BUDGET = 4_000_000
@@ -152,8 +154,8 @@ class CandidateIndex:
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
-            kept.append(np.unique(np.minimum(x, y) << 32 | np.maximum(x, y)))
-        return np.unique(np.concatenate(kept))
+            kept.append(distinct(np.minimum(x, y) << 32 | np.maximum(x, y)))
+        return distinct(np.concatenate(kept))
 
 
 class _Runs:
@@ -190,8 +192,8 @@ class _Runs:
         ends = np.cumsum(sizes, dtype=np.int64)
         offsets = np.arange(int(ends[-1])) - np.repeat(ends - sizes, sizes)
         y = self.flat[np.repeat(self.run_start[pick].astype(np.int64), sizes) + offsets].astype(np.int64)
-        distinct = x != y
-        return x[distinct], y[distinct]
+        apart = x != y
+        return x[apart], y[apart]
 
 
 def _best(

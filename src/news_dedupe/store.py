@@ -40,6 +40,7 @@ import datasketch
 import numpy as np
 
 from . import config as config_module
+from .arrays import distinct
 from .config import Config
 from .document import Document
 from .errors import StoreError
@@ -288,7 +289,7 @@ def load_profile(blob: bytes, config: Config) -> Profile:
         for item in data["g"]:
             toks = item["t"]
             listed = (toks.split(" ") if toks else []) if isinstance(toks, str) else [str(t) for t in toks]
-            tokens = tuple(sys.intern(t) for t in listed)  # as text.tokenize does
+            tokens = tuple(map(sys.intern, listed))  # as text.tokenize does
             segs.append(Segment(tokens, int(item["l"]), str(item["x"]), bool(item.get("p", True))))
         doc_id, words, fingerprint = str(data["id"]), int(data["w"]), bytes.fromhex(data["f"])
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
@@ -774,7 +775,7 @@ class SQLiteStore(Store):
             pairs = np.concatenate((pairs, same))
             shared = np.concatenate((shared, np.full(len(same), 2 * bands + 1)))
             pairs, shared = _contenders(pairs, shared, self.per_doc())
-            ids = dict(self._select("n, id", [int(d) for d in np.unique(pairs & 0xFFFFFFFF)], "n"))
+            ids = dict(self._select("n, id", [int(d) for d in distinct(pairs & 0xFFFFFFFF)], "n"))
             scores: dict[int, dict[str, int]] = {}
             for code, count in zip(pairs.tolist(), shared.tolist(), strict=True):
                 doc_id = ids.get(code & 0xFFFFFFFF)

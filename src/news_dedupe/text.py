@@ -12,6 +12,8 @@ from typing import NamedTuple
 import numpy as np
 import regex
 
+from .arrays import distinct
+
 # One form for each family of look-alike characters, so that "Shi’ite" and "Shi'ite",
 # "U.S.–led" and "U.S.-led" compare equal.
 _QUOTES = str.maketrans(
@@ -102,15 +104,14 @@ _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
     cache = _TOKEN_HASHES
-    out = np.empty(len(tokens), dtype=np.uint64)
-    for n, t in enumerate(tokens):
-        h = cache.get(t)
-        if h is None:
-            h = cache[t] = int.from_bytes(
-                hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little"
-            )
-        out[n] = h
-    return out
+    values = [cache.get(t) for t in tokens]
+    if None in values:
+        for n, t in enumerate(tokens):
+            if values[n] is None:
+                values[n] = cache[t] = int.from_bytes(
+                    hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little"
+                )
+    return np.array(values, dtype=np.uint64)
 
 
 def shingle_hashes(tokens: Sequence[str], size: int) -> np.ndarray:
@@ -131,7 +132,7 @@ def shingle_hashes(tokens: Sequence[str], size: int) -> np.ndarray:
         for k in range(size):
             gram = (gram * _P1) ^ (h[k : k + n] * _P2 + np.uint64(k))
             gram ^= gram >> np.uint64(31)
-    return np.unique(gram)
+    return distinct(gram)
 
 
 class Segment(NamedTuple):
