@@ -259,6 +259,18 @@ def test_body_quoted_without_its_lede_is_background_not_a_copy(seed_docs, case_d
     assert carrying.duplicate and CONTAINED.match(carrying.reason), carrying.reason
 
 
+def test_copy_that_repeats_its_lede_as_a_teaser_is_contained(seed_docs, case_docs):
+    """A copy whose page shows the lede cut short above the article: the teaser is not in the
+    alignment chain (the full lede takes its place), yet the lede is there, so it is a copy."""
+    lines = [p for p in seed_docs[ORIGINAL].text.split("\n") if p.strip()]
+    teaser = " ".join(lines[0].split()[:14])
+    copy = profile("copy", "\n".join([teaser + " ...", *lines]), CONFIG)
+    page = profile("page", "\n".join([*lines, case_docs["chrome"]["chrome_minnesota"].text]), CONFIG)
+    scores = verify(copy, page, CONFIG)
+    assert scores.matched_a[0] > 0
+    assert scores.duplicate and CONTAINED.match(scores.reason), scores.reason
+
+
 def test_shared_count_of_sorted_arrays_equals_intersect1d():
     """The sorted-array intersection count used for every pair equals numpy's intersect1d."""
     from news_dedupe.verify import _shared

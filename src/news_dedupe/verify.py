@@ -376,13 +376,14 @@ def _score(
 
     # A copy, an excerpt or a story carried on a page keeps its opening sentence (the lede); a
     # later article that quotes a story's body as background leaves it out. Short lines above
-    # the lede (headline, byline, a share bar) may be missing from a copy.
-    if chain:
+    # the lede (headline, byline, a share bar) may be missing from a copy; a garbled copy may
+    # repeat its lede as a teaser, so a lede found anywhere in the other text counts.
+    opens = False
+    if chain and matrix is not None:
         short = a if short_is_a else b
         lede = next((k for k, n in enumerate(short.lengths) if n >= LEDE_WORDS), 0)
-        opens = (chain[0][0] if short_is_a else chain[0][1]) <= lede
-    else:
-        opens = False
+        found = matrix[lede, :] if short_is_a else matrix[:, lede]
+        opens = (chain[0][0] if short_is_a else chain[0][1]) <= lede or found.max() >= config.segment_match
     figures = _figure_agreement(a, b, chain)
     if figures is not None and figures < FIGURES_AGREE:
         duplicate, reason = (
