@@ -143,9 +143,36 @@ def build_clusters(
         for doc in sorted(group - placed):
             around = sorted({doc} | (neighbours.get(doc, set()) & group))
             stars.extend(c for c in _stars(around, composite, profiles, score, config) if doc in c.ids)
+        stars.extend(_copies(stars, profiles, score, config))
         for c in stars:
             clusters.setdefault(tuple(sorted(c.ids)), c)
     return sorted(clusters.values(), key=lambda c: (c.representative, c.ids))
+
+
+def _copies(
+    stars: list[Cluster],
+    profiles: dict[str, Profile],
+    score: Callable[[str, str], PairScores],
+    config: Config,
+) -> list[Cluster]:
+    """A cluster for each set of word-for-word copies of a member other than the original: a
+    relation says how a member stands to the original only, so without it nothing would say
+    that two rewrites, say, are the same file."""
+    out = []
+    for star in stars:
+        by_print: dict[bytes, list[str]] = {}
+        for m in star.members[1:]:
+            by_print.setdefault(profiles[m.id].fingerprint, []).append(m.id)
+        for print_, ids in by_print.items():
+            if len(ids) < 2 or print_ == profiles[star.representative].fingerprint:
+                continue
+            first, *rest = sorted(ids)
+            members = [Member(first, "original", None)]
+            for doc in rest:
+                p = score(first, doc)
+                members.append(Member(doc, relation(p, profiles[first], profiles[doc], config), p))
+            out.append(Cluster(first, tuple(members)))
+    return out
 
 
 def _stars(
