@@ -240,6 +240,22 @@ def test_other_parameters_are_refused(spec: str) -> None:
         assert (store.config.num_perm, store.config.lsh_bands) == (64, 32)
 
 
+def test_index_from_before_a_parameter_was_recorded_has_its_old_value(tmp_path) -> None:
+    """An index written before lead_min_words was recorded was built with 180: it opens with
+    that value and refuses another, naming it."""
+    path = str(tmp_path / "old.db")
+    open_store(path, CONFIG, create=True).close()
+    with sqlite3.connect(path) as db:
+        db.execute("DELETE FROM meta WHERE key = 'lead_min_words'")
+    db.close()
+    with pytest.raises(StoreError, match=r"built with lead_min_words=180, this run has lead_min_words=120;"):
+        open_store(path, CONFIG)
+    open_store(path, CONFIG.replace(lead_min_words=180)).close()
+    with open_store(path) as store:
+        assert store.config.lead_min_words == 180
+        assert store.info().params["lead_min_words"] == "180"
+
+
 def test_not_an_index(tmp_path) -> None:
     """A text file, a foreign SQLite database, a truncated index and a missing file are StoreErrors
     that name the file."""

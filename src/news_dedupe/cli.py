@@ -208,6 +208,11 @@ def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--rare-df", type=click.FloatRange(0, 1), help="Document frequency below which a word is rare."
         ),
+        click.option(
+            "--lead-min-words",
+            type=click.IntRange(1),
+            help="Texts this long also get a sketch of their lead (an index keeps its own).",
+        ),
         click.option("--num-perm", type=click.IntRange(1), help="MinHash permutations."),
         click.option(
             "--bands", "lsh_bands", type=click.IntRange(1), help="LSH bands (num-perm must be a multiple)."

@@ -47,6 +47,12 @@ class Config:
     # story with hundreds of copies makes its own words common. Kept small, since common words
     # dilute the sketch of a short summary. (hashing)
     min_rare: int = 5
+    # A text of at least this many prose words also gets a sketch of its lead (its first third,
+    # at least 60 words), so that a summary or a truncated copy, whose rare words are a small
+    # share of the whole text's, meets it there. Below twice 60 the lead would be most of the
+    # text. Measured on the development sets: 120 finds 0.4 points more summaries than 180 at the
+    # same precision. (hashing)
+    lead_min_words: int = 120
     # 256 permutations as 128 bands of 2 rows: the LSH S-curve 1 - (1 - s^2)^128 catches a
     # pair with rare-word Jaccard 0.1 with probability 0.72, 0.15 with 0.94, 0.2 with 0.995,
     # and proposes one at 0.02 (unrelated articles) with probability 0.05. (hashing)
@@ -104,6 +110,7 @@ class Config:
             "min_rare",
             "rare_floor",
             "rare_cap",
+            "lead_min_words",
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
@@ -144,6 +151,7 @@ HASHING_FIELDS = (
     "rare_floor",
     "rare_cap",
     "min_rare",
+    "lead_min_words",
 )
 
 PRESETS: dict[str, Config] = {

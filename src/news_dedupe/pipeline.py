@@ -168,10 +168,10 @@ def rare_words(
     return out
 
 
-def lead_words(p: Profile, rare: set[str]) -> set[str]:
-    """Rare words of the first third of a document's prose; empty when the text is too short
-    for its lead to differ much from the whole."""
-    if p.size < 3 * LEAD_MIN_TOKENS:
+def lead_words(p: Profile, rare: set[str], config: Config) -> set[str]:
+    """Rare words of the first third of a document's prose (at least LEAD_MIN_TOKENS); empty
+    below `config.lead_min_words`, where the lead would not differ much from the whole."""
+    if p.size < max(config.lead_min_words, LEAD_MIN_TOKENS):
         return set()
     cut = max(LEAD_MIN_TOKENS, p.size // 3)
     lead: list[str] = []
@@ -215,7 +215,7 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     signer = Signer(config.num_perm, config.seed)
     index = CandidateIndex(config.num_perm, config.lsh_bands)
     signed = [n for n, words in enumerate(rare) if words]
-    leads = [sorted(lead_words(profiles[n], rare[n])) for n in signed]
+    leads = [sorted(lead_words(profiles[n], rare[n], config)) for n in signed]
     index.add_many(
         np.array(signed, dtype=np.int64),
         signer.hashvalues_many([sorted(rare[n]) for n in signed]),

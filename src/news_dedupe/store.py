@@ -93,6 +93,8 @@ FORMAT_VERSION = 1
 NORMALISATION_VERSION = 1
 # Config fields a stored index depends on (those marked "(hashing)" in config.py).
 _HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
+# Hashing parameters that indexes written before them did not record, with the value they had.
+_UNRECORDED = {"lead_min_words": "180"}
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
 LOOKUP_CHUNK = 2000  # new documents looked up at once (a few thousand bucket hits each)
@@ -169,6 +171,7 @@ def _meta_config(spec: str, meta: dict[str, str], config: Config | None) -> Conf
     without one (info, remove, prune), the stored hashing parameters on the defaults."""
     if "format" not in meta:
         raise StoreError(f"{spec}: not a news-dedupe index (no format version in its meta data)")
+    meta = {**_UNRECORDED, **meta}
     try:
         fmt = int(meta["format"])
         defaults = Config()
@@ -236,7 +239,7 @@ def doc_keys(signer: Signer, p: Profile, rare: set[str], config: Config) -> tupl
     if not rare:
         return ()
     keys = band_keys(signer.hashvalues(rare), config)
-    lead = lead_words(p, rare)
+    lead = lead_words(p, rare, config)
     return keys + band_keys(signer.hashvalues(lead), config) if lead else keys
 
 
@@ -925,6 +928,7 @@ def _info(
     newest: float | None,
     size: int | None,
 ) -> IndexInfo:
+    meta = {**_UNRECORDED, **meta}
     params = {k: meta[k] for k in ("datasketch", *hashing_params(Config())) if k in meta}
     try:
         return IndexInfo(
