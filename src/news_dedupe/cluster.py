@@ -104,11 +104,14 @@ def build_clusters(
     pairs: Sequence[PairScores],
     score: Callable[[str, str], PairScores],
     config: Config,
+    prefetch: Callable[[list[tuple[str, str]]], None] | None = None,
 ) -> list[Cluster]:
     """Group verified duplicate pairs into clusters, name each original and each relation.
 
     `score(a, b)` returns the scores of any two documents (oriented a, b); it is used for
-    members that were linked through a third document rather than paired directly.
+    members that were linked through a third document rather than paired directly. `prefetch`,
+    when given, is first handed every pair that choosing the originals will score, so that it
+    can score them all at once (on several processes) before `score` asks for them one by one.
     """
     by_doc: dict[str, list[PairScores]] = {}
     for p in pairs:
@@ -130,6 +133,12 @@ def build_clusters(
             roots = {uf.find(o) for o in region if o not in composite}
             for root in roots:
                 groups[root].add(doc)
+    if prefetch:
+        wanted: set[tuple[str, str]] = set()
+        for group in groups.values():
+            eligible, others = _contest(sorted(group), composite)
+            wanted.update((x, y) for x in eligible for y in others if x != y)
+        prefetch(sorted(wanted))
     neighbours: dict[str, set[str]] = {}
     for p in pairs:
         neighbours.setdefault(p.a, set()).add(p.b)
@@ -216,10 +225,7 @@ def choose_original(
     stories (matched by nobody) from winning over the article it carries, without holding it
     against an article that only summaries cover. Ties go to the longer text, then the smaller id.
     """
-    eligible = [d for d in ids if d not in composite] or ids
-    # Past this size every pair would be aligned; the others' shares are then estimated from a
-    # fixed, order-independent sample of the group.
-    others = ids if len(ids) <= MAX_EXACT_GROUP else ids[:: -(-len(ids) // MAX_EXACT_GROUP)]
+    eligible, others = _contest(ids, composite)
     best: tuple[float, int, str] | None = None
     chosen = eligible[0]
     for x in eligible:
@@ -242,6 +248,15 @@ def choose_original(
         if best is None or key > best:
             best, chosen = key, x
     return chosen
+
+
+def _contest(ids: list[str], composite: set[str]) -> tuple[list[str], list[str]]:
+    """Who may be the original of `ids`, and whose shares decide it."""
+    eligible = [d for d in ids if d not in composite] or ids
+    # Past this size every pair would be aligned; the others' shares are then estimated from a
+    # fixed, order-independent sample of the group.
+    others = ids if len(ids) <= MAX_EXACT_GROUP else ids[:: -(-len(ids) // MAX_EXACT_GROUP)]
+    return eligible, others
 
 
 class _neg(str):

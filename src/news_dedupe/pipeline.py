@@ -94,10 +94,33 @@ class Detector:
             self._cache[(p.a, p.b)] = p
         return found
 
+    def prefetch(self, pairs: Sequence[tuple[str, str]], jobs: int = 1) -> None:
+        """Score the pairs not scored yet, on `jobs` processes, so that `score` finds them."""
+        todo = sorted({self.canonical(x, y) for x, y in pairs} - self._cache.keys())
+        if jobs < 2 or len(todo) < PARALLEL_MIN_PAIRS or "fork" not in mp.get_all_start_methods():
+            return  # `score` computes them as asked
+        global _SCORER
+        _SCORER = (self, todo)  # inherited by the forked workers, never pickled
+        size = max(1, len(todo) // (jobs * 8))
+        spans = [(k, min(k + size, len(todo))) for k in range(0, len(todo), size)]
+        with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
+            for part in pool.imap(_score_span, spans):
+                for p in part:
+                    self._cache[(p.a, p.b)] = p
+        _SCORER = None
+
 
 # Below this many pairs, starting processes costs more than it saves.
 PARALLEL_MIN_PAIRS = 2000
 _WORKER: tuple[Detector, Sequence[str], Sequence[tuple[int, int]]] | None = None
+_SCORER: tuple[Detector, list[tuple[str, str]]] | None = None
+
+
+def _score_span(span: tuple[int, int]) -> list[PairScores]:
+    assert _SCORER is not None
+    detector, pairs = _SCORER
+    profiles, config = detector.profiles, detector.config
+    return [verify(profiles[a], profiles[b], config) for a, b in pairs[span[0] : span[1]]]
 
 
 def ignore_sigint() -> None:
@@ -322,7 +345,10 @@ def verify_and_cluster(
     verified = detector.duplicates([p.id for p in profiles], pairs, jobs)
     if progress:
         progress("verify", len(pairs), len(pairs))
-    return build_clusters(by_id, verified, detector.score, config), len(verified)
+    clusters = build_clusters(
+        by_id, verified, detector.score, config, lambda wanted: detector.prefetch(wanted, jobs)
+    )
+    return clusters, len(verified)
 
 
 def find_duplicates(
