@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from news_dedupe.config import PRESETS, Config
 from news_dedupe.document import Document
 from news_dedupe.pipeline import Detector, Report, candidate_pairs, find_duplicates, rare_words
 from news_dedupe.report import to_json
-from news_dedupe.verify import profile
+from news_dedupe.verify import Profile, profile
 
 ORIGINAL = "001_0cbfd229ab594fd8.txt"
 PAGE = "003_c4c92065ccfd9160.txt"
@@ -295,6 +296,35 @@ def test_rare_words_in_a_large_corpus_drop_common_words():
     rare = rare_words(profiles, config)
     assert all("counc" not in r and "appro" not in r for r in rare)
     assert any(r for r in rare)
+
+
+@pytest.mark.parametrize("stored", [False, True])
+def test_rare_words_follow_their_definition(stored):
+    """A word is rare when its document frequency (this run's, plus stored frequencies over earlier
+    documents) is at most the cutoff; a document with fewer than min_rare such words takes its
+    min_rare least frequent (ties by the word). Random corpora against that definition."""
+    rng = random.Random(11)
+    config = Config(rare_min_docs=10, rare_df=0.1, rare_floor=3, min_rare=4)
+    vocab = [f"w{n:03d}" for n in range(60)]
+    for _ in range(20):
+        profiles = []
+        for n in range(rng.randrange(10, 40)):
+            words = rng.sample(vocab, rng.randrange(1, 12))
+            profiles.append(
+                Profile(f"d{n}", 0, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, np.uint64), b"", words)
+            )
+        df = {w: rng.randrange(0, 8) for w in rng.sample(vocab, 30)} if stored else None
+        n_docs = 25 if stored else 0
+        counts = Counter(w for p in profiles for w in set(p.content))
+        freq = {w: counts[w] + (df or {}).get(w, 0) for w in counts}
+        cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * (len(profiles) + n_docs))))
+        expected = []
+        for p in profiles:
+            rare = {w for w in p.content if freq[w] <= cutoff}
+            if len(rare) < config.min_rare:
+                rare = set(sorted(set(p.content), key=lambda w: (freq[w], w))[: config.min_rare])
+            expected.append(rare)
+        assert rare_words(profiles, config, df=df, n_docs=n_docs) == expected
 
 
 def test_identical_prose_is_always_a_candidate():

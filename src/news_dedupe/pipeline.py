@@ -181,12 +181,16 @@ def rare_words(
     for p in profiles:
         counts.update(set(p.content))
     cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * total)))
+    if df:
+        counts.update({w: df[w] for w in counts if w in df})
+    # one pass over the vocabulary, then a set difference per document
+    common = {w for w, f in counts.items() if f > cutoff}
     out = []
     for p in profiles:
-        freq = {w: counts[w] + (df.get(w, 0) if df else 0) for w in set(p.content)}
-        rare = {w for w, f in freq.items() if f <= cutoff}
+        words = set(p.content)
+        rare = words - common
         if len(rare) < config.min_rare:
-            rare = set(sorted(freq, key=lambda w: (freq[w], w))[: config.min_rare])
+            rare = set(sorted(words, key=lambda w: (counts[w], w))[: config.min_rare])
         out.append(rare)
     return out
 
