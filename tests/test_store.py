@@ -377,7 +377,8 @@ def test_lookup_keeps_the_best_candidates_per_document(spec: str, seeds: list[Do
 def test_lookup_in_parts_finds_what_one_part_finds(
     tmp_path, monkeypatch: pytest.MonkeyPatch, seeds: list[Document]
 ) -> None:
-    """An SQLite look-up taken a few new documents at a time keeps each one's candidates."""
+    """An SQLite look-up taken a few new documents at a time, in one process or on two workers
+    with their own connections, keeps each one's candidates."""
     import news_dedupe.store as store_module
 
     path = str(tmp_path / "index.db")
@@ -389,6 +390,7 @@ def test_lookup_in_parts_finds_what_one_part_finds(
         whole = store.candidates(batch.new)
         monkeypatch.setattr(store_module, "LOOKUP_CHUNK", 5)
         assert store.candidates(batch.new) == whole
+        assert store.candidates(batch.new, jobs=2) == whole
     assert sum(map(len, whole)) >= len(new) and all(whole[:12])
 
 

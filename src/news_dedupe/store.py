@@ -469,20 +469,24 @@ class Store(ABC):
         buckets: Sequence[Sequence[tuple[int, int]]],
         fingerprints: Sequence[bytes],
         limits: Limits | None = None,
+        jobs: int = 1,
     ) -> list[set[str]]:
         """For each query (its (band, key) buckets and its fingerprint), the ids of indexed
         documents in one of those buckets or with that fingerprint, at most `per_doc()` of them
-        (`best`); CandidateLimitError as soon as they pass `limits`."""
+        (`best`); CandidateLimitError as soon as they pass `limits`. A backend may use `jobs`
+        processes."""
 
     def per_doc(self) -> int:
         """Indexed candidates kept per new document (config.candidates_per_doc; 0: all)."""
         return self.config.candidates_per_doc or 2**62
 
-    def candidates(self, docs: Sequence[NewDoc], limits: Limits | None = None) -> list[set[str]]:
+    def candidates(
+        self, docs: Sequence[NewDoc], limits: Limits | None = None, jobs: int = 1
+    ) -> list[set[str]]:
         """Indexed documents that LSH or identical prose pairs with each of `docs`."""
         bands = self.config.lsh_bands
         return self.lookup(
-            [probes(d.keys, bands) for d in docs], [d.profile.fingerprint for d in docs], limits
+            [probes(d.keys, bands) for d in docs], [d.profile.fingerprint for d in docs], limits, jobs
         )
 
     @abstractmethod
@@ -722,25 +726,39 @@ class SQLiteStore(Store):
         buckets: Sequence[Sequence[tuple[int, int]]],
         fingerprints: Sequence[bytes],
         limits: Limits | None = None,
+        jobs: int = 1,
     ) -> list[set[str]]:
         n_queries = max(len(buckets), len(fingerprints))
         found = Hits(self.spec, n_queries, limits)
+        # a few thousand queries at a time: each meets thousands of bucket entries
+        starts = range(0, n_queries, LOOKUP_CHUNK)
+        parts = ((buckets[k : k + LOOKUP_CHUNK], fingerprints[k : k + LOOKUP_CHUNK]) for k in starts)
         with self._errors():
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
-            # a few thousand queries at a time: each meets thousands of bucket entries
-            for start in range(0, n_queries, LOOKUP_CHUNK):
-                stop = start + LOOKUP_CHUNK
-                for n, doc_ids in self._lookup_part(buckets[start:stop], fingerprints[start:stop]):
-                    for doc_id in doc_ids:
-                        found.add(start + n, doc_id)
+            if jobs > 1 and len(starts) > 1 and "fork" in mp.get_all_start_methods():
+                # each worker with its own connection: the look-up is bound by b-tree seeks
+                with mp.get_context("fork").Pool(
+                    jobs, initializer=_open_lookup, initargs=(self.path, self.config)
+                ) as pool:
+                    results: Iterable[list[tuple[int, list[str]]]] = pool.imap(_lookup_chunk, parts)
+                    self._collect(found, starts, results)
+            else:
+                self._collect(found, starts, (list(self._lookup_part(*part)) for part in parts))
         return found.hits
+
+    @staticmethod
+    def _collect(found: Hits, starts: Iterable[int], results: Iterable[list[tuple[int, list[str]]]]) -> None:
+        for start, result in zip(starts, results, strict=True):
+            for n, doc_ids in result:
+                for doc_id in doc_ids:
+                    found.add(start + n, doc_id)
 
     def _lookup_part(
         self, buckets: Sequence[Sequence[tuple[int, int]]], fingerprints: Sequence[bytes]
     ) -> Iterator[tuple[int, list[str]]]:
         """`best` indexed candidates of each query, as (query number, ids), in query order."""
         db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS q_band (n INTEGER, band INTEGER, key INTEGER)")
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS q_print (n INTEGER, fingerprint BLOB)")
         db.execute("DELETE FROM q_band")
         db.execute("DELETE FROM q_print")
         db.executemany(
@@ -1045,7 +1063,7 @@ def check_batch(
     """
     new = [d.profile for d in batch.new]
     new_ids = {p.id for p in new}
-    hits = store.candidates(batch.new, limits)
+    hits = store.candidates(batch.new, limits, jobs)
     compared = set().union(*hits) - new_ids if hits else set()
     if progress:
         progress("lookup", len(compared), len(new))
@@ -1095,6 +1113,25 @@ def load_profiles(store: Store, ids: Collection[str], jobs: int = 1) -> dict[str
     return out
 
 
+_LOOKUP: SQLiteStore | None = None  # a look-up worker's own connection
+
+
+def _open_lookup(path: str, config: Config) -> None:
+    global _LOOKUP
+    ignore_sigint()
+    store = open_store(path, config)
+    assert isinstance(store, SQLiteStore)
+    _LOOKUP = store
+
+
+def _lookup_chunk(
+    part: tuple[Sequence[Sequence[tuple[int, int]]], Sequence[bytes]],
+) -> list[tuple[int, list[str]]]:
+    assert _LOOKUP is not None
+    with _LOOKUP._errors():
+        return list(_LOOKUP._lookup_part(*part))
+
+
 def _load_chunk(args: tuple[str, Config, list[str]]) -> dict[str, Profile]:
     path, config, ids = args
     with open_store(path, config) as store:
@@ -1119,7 +1156,7 @@ def add_clean(
 
     def guard() -> set[str]:
         current = latest[0]
-        hits = store.candidates(current.clean, limits)
+        hits = store.candidates(current.clean, limits, jobs)
         if set().union(set(), *hits) - current.compared:
             latest[0] = check_batch(store, batch, config, jobs=jobs, limits=limits)
         return offered - {d.profile.id for d in latest[0].clean}

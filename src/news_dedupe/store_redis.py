@@ -174,6 +174,7 @@ class RedisStore(Store):
         buckets: Sequence[Sequence[tuple[int, int]]],
         fingerprints: Sequence[bytes],
         limits: Limits | None = None,
+        jobs: int = 1,  # one connection: Redis answers the pipelined buckets itself
     ) -> list[set[str]]:
         n = max(len(buckets), len(fingerprints))
         found = Hits(self.spec, n, limits)
