@@ -41,7 +41,7 @@ def main() -> None:
         print(f"{name:<10} {now - clock:8.1f} s   peak RSS {peak_mb():6,} MB   {detail}", flush=True)
         clock = now
 
-    profiles, too_short, read = profile_parallel(load(args.corpus), config, args.jobs, compact=True)
+    profiles, too_short, read, _ = profile_parallel(load(args.corpus), config, args.jobs, compact=True)
     stage("profile", f"{read:,} documents, {len(too_short):,} too short")
     rare = rare_words(profiles, config)
     for p in profiles:

@@ -411,3 +411,22 @@ def test_vectorised_rare_overlap_decides_as_the_set_one():
     expected = [overlap(rare[int(c >> 32)], rare[int(c & 0xFFFFFFFF)]) for c in codes]
     assert pipeline._overlapping(rare, codes).tolist() == expected
     assert 0 < sum(expected) < len(expected)
+
+
+def test_a_restated_lede_is_a_candidate_when_rare_words_are_not_shared():
+    """Two texts whose rare words differ (a garbled summary's respellings) but whose ledes share
+    their content words meet through the lede sketch; with lede_words=0 they do not."""
+    config = Config()
+    source = (
+        "Ferry crossings between Dover and Calais were suspended for a second day on Tuesday as "
+        "gale-force winds battered the Channel coast.\n"
+        "Port officials said waves of up to six metres made it unsafe for vessels to leave the harbour."
+    )
+    summary = (
+        "Ferry crossings between Dover and Calais were halted for a second day on Tuesday as strong "
+        "winds battered the Channel coast, officials said."
+    )
+    profiles = [profile("source", source, config), profile("summary", summary, config)]
+    rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]  # no rare word in common
+    assert candidate_pairs(profiles, rare, config) == [(0, 1)]
+    assert candidate_pairs(profiles, rare, config.replace(lede_words=0)) == []

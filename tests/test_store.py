@@ -18,18 +18,23 @@ from news_dedupe.document import Document
 from news_dedupe.errors import DedupeError, StoreError
 from news_dedupe.loader import LoadOptions, load
 from news_dedupe.pipeline import profile_documents
+from news_dedupe.signature import Signer
 from news_dedupe.store import (
     FORMAT_VERSION,
+    NO_KEY,
     NewDoc,
     add_batch,
     add_clean,
     band_keys,
     check_batch,
+    doc_keys,
     dump_profile,
     load_profile,
     open_store,
     prepare,
+    probes,
     profile_parallel,
+    stored_bands,
 )
 from news_dedupe.verify import Profile, profile
 
@@ -240,20 +245,45 @@ def test_other_parameters_are_refused(spec: str) -> None:
         assert (store.config.num_perm, store.config.lsh_bands) == (64, 32)
 
 
-def test_index_from_before_a_parameter_was_recorded_has_its_old_value(tmp_path) -> None:
-    """An index written before lead_min_words was recorded was built with 180: it opens with
-    that value and refuses another, naming it."""
+@pytest.mark.parametrize(("name", "old", "now"), [("lead_min_words", 180, 120), ("lede_words", 0, 20)])
+def test_index_from_before_a_parameter_was_recorded_has_its_old_value(tmp_path, name, old, now) -> None:
+    """An index written before lead_min_words was recorded was built with 180, one written before
+    lede sketches with none (lede_words 0): it opens with that value and refuses another, naming it."""
     path = str(tmp_path / "old.db")
     open_store(path, CONFIG, create=True).close()
     with sqlite3.connect(path) as db:
-        db.execute("DELETE FROM meta WHERE key = 'lead_min_words'")
+        db.execute("DELETE FROM meta WHERE key = ?", (name,))
     db.close()
-    with pytest.raises(StoreError, match=r"built with lead_min_words=180, this run has lead_min_words=120;"):
+    with pytest.raises(StoreError, match=rf"built with {name}={old}, this run has {name}={now};"):
         open_store(path, CONFIG)
-    open_store(path, CONFIG.replace(lead_min_words=180)).close()
+    open_store(path, CONFIG.replace(**{name: old})).close()
     with open_store(path) as store:
-        assert store.config.lead_min_words == 180
-        assert store.info().params["lead_min_words"] == "180"
+        assert getattr(store.config, name) == old
+        assert store.info().params[name] == str(old)
+
+
+def test_lede_keys_follow_a_lead_placeholder_and_meet_ledes_only() -> None:
+    """A text too short for a lead sketch but with a lede stores its lede's keys in bands
+    2B .. 3B - 1 behind NO_KEY placeholders, which are never stored or probed; ledes are looked
+    up among ledes."""
+    config = CONFIG
+    bands = config.lsh_bands
+    text = (
+        "Ferry crews at Dover waited for the storm to pass before the first crossing of the day. "
+        "Port officials said the delays would last until the evening, when the wind was expected to drop."
+    )
+    p = profile("short-story", text, config)
+    assert p.size < config.lead_min_words
+    keys = doc_keys(Signer(config.num_perm, config.seed), p, set(p.content), config)
+    assert len(keys) == 3 * bands
+    assert keys[bands : 2 * bands] == (NO_KEY,) * bands
+    assert [b for b, _ in stored_bands(keys)] == [*range(bands), *range(2 * bands, 3 * bands)]
+    looked_up = probes(keys, bands)
+    assert all(k != NO_KEY for _, k in looked_up)
+    assert {(b, k) for b, k in looked_up if b >= 2 * bands} == set(stored_bands(keys)[bands:])
+    assert not doc_keys(
+        Signer(config.num_perm, config.seed), p, set(p.content), config.replace(lede_words=0)
+    )[bands:]
 
 
 def test_not_an_index(tmp_path) -> None:
@@ -344,13 +374,29 @@ def test_parallel_profiles_equal_serial(
     import news_dedupe.pipeline as pipeline_module
 
     monkeypatch.setattr(pipeline_module, "PROFILE_CHUNK", 7)
-    docs = [*make_docs(30, seed=5), *seeds, Document("short", "Too short to judge.")]
+    brief = "LONDON (AP) - Storm closes the Dover ferry port, Reuters reported"
+    docs = [
+        *make_docs(30, seed=5),
+        *seeds,
+        Document("short", "Too short to judge."),
+        Document("brief", brief),
+    ]
     serial = profile_documents(docs, CONFIG, compact=compact)
     parallel = profile_parallel(iter(docs), CONFIG, jobs=jobs, compact=compact)
-    assert parallel[1:] == serial[1:] == (["short"], len(docs))
+    tokens = "london ap storm closes the dover ferry port reuters reported"
+    assert parallel[1:] == serial[1:] == (["brief", "short"], len(docs), {"brief": tokens})
 
     def summary(p: Profile) -> tuple[object, ...]:
-        return (p.id, p.fingerprint, p.shingles.tolist(), p.stems, p.figures, p.content, len(p.segments))
+        return (
+            p.id,
+            p.fingerprint,
+            p.shingles.tolist(),
+            p.stems,
+            p.figures,
+            p.content,
+            len(p.segments),
+            p.heads,
+        )
 
     assert [summary(p) for p in parallel[0]] == [summary(p) for p in serial[0]]
     assert all(bool(p.segments) != compact for p in parallel[0])
@@ -455,3 +501,28 @@ def test_a_compact_profile_is_never_stored(seeds: list[Document]) -> None:
     p.compact()
     with pytest.raises(ValueError, match="compact profile"):
         dump_profile(p)
+
+
+def test_check_clusters_a_brief_with_a_new_article_and_a_summary_with_an_indexed_one(
+    spec: str, case_docs
+) -> None:
+    """A check against an index: a new summary of an indexed article joins it, and a brief of a
+    new article joins that one (briefs are matched against the batch's head lines)."""
+    docs = case_docs["brief"]
+    with open_store(spec, Config(), create=True) as store:
+        add_batch(store, prepare(store, [docs["port_reopens"]], Config()), added=1000.0)
+        summary = Document(
+            "port_summary",
+            "The port of Dover reopened on Thursday after three days of disruption, and the first "
+            "ferry left for Calais at six.\n\nOperators expect the lorry backlog to clear by the weekend.",
+        )
+        batch = prepare(store, [summary, docs["ferries_original"], docs["ferries_alert"]], Config())
+        tokens = "dover wire storm halts dover ferries for a second day reuters reported on tuesday"
+        assert batch.briefs == {"ferries_alert": tokens}
+        result = check_batch(store, batch, Config())
+        got = sorted((c.representative, sorted(c.ids)) for c in result.report.clusters)
+        assert got == [
+            ("ferries_original", ["ferries_alert", "ferries_original"]),
+            ("port_reopens", ["port_reopens", "port_summary"]),
+        ]
+        assert result.report.too_short == []

@@ -206,12 +206,22 @@ def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--lead", type=click.FloatRange(0, 1), help="Share found for a restated lead or summary."
         ),
         click.option(
+            "--brief-match",
+            type=click.FloatRange(0, 1),
+            help="Similarity at which a short text repeating a headline joins its story (0: off).",
+        ),
+        click.option(
             "--rare-df", type=click.FloatRange(0, 1), help="Document frequency below which a word is rare."
         ),
         click.option(
             "--lead-min-words",
             type=click.IntRange(1),
             help="Texts this long also get a sketch of their lead (an index keeps its own).",
+        ),
+        click.option(
+            "--lede-words",
+            type=click.IntRange(0),
+            help="Opening prose words sketched on their own, so restated ledes meet (0: off).",
         ),
         click.option("--num-perm", type=click.IntRange(1), help="MinHash permutations."),
         click.option(

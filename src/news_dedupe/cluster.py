@@ -15,7 +15,7 @@ from .config import Config
 from .verify import PairScores, Profile
 
 MAX_EXACT_GROUP = 40
-RELATIONS = ("original", "identical", "near-copy", "extended", "excerpt", "summary", "rewrite")
+RELATIONS = ("original", "identical", "near-copy", "extended", "excerpt", "summary", "rewrite", "brief")
 
 
 @dataclass(frozen=True)

@@ -41,15 +41,18 @@ import numpy as np
 
 from . import config as config_module
 from .arrays import distinct
+from .briefs import attach_briefs, match_briefs
 from .config import Config
 from .document import Document
 from .errors import StoreError
 from .pipeline import (
+    MIN_LEDE_STEMS,
     Progress,
     Report,
     candidate_pairs,
     ignore_sigint,
     lead_words,
+    lede_words,
     profile_parallel,
     rare_words,
     verify_and_cluster,
@@ -74,6 +77,7 @@ __all__ = [
     "band_keys",
     "doc_keys",
     "probes",
+    "stored_bands",
     "check_batch",
     "dump_profile",
     "hashing_params",
@@ -94,7 +98,7 @@ NORMALISATION_VERSION = 1
 # Config fields a stored index depends on (those marked "(hashing)" in config.py).
 _HASHING_FIELDS = ("num_perm", "lsh_bands", "shingle_size", "stem_length", "seed", "rare_floor", "min_rare")
 # Hashing parameters that indexes written before them did not record, with the value they had.
-_UNRECORDED = {"lead_min_words": "180"}
+_UNRECORDED = {"lead_min_words": "180", "lede_words": "0"}
 BUSY_TIMEOUT = 60.0  # seconds a writer waits for another one before giving up
 _CHUNK = 500  # ids per IN (...) query
 LOOKUP_CHUNK = 2000  # new documents looked up at once (a few thousand bucket hits each)
@@ -230,25 +234,44 @@ def band_keys(hashvalues: np.ndarray, config: Config) -> tuple[int, ...]:
     )
 
 
+# Band keys are never negative (`band_keys`): this one holds the place of a lead sketch that a
+# document with a lede sketch does not have, and is never stored.
+NO_KEY = -1
+
+
 def doc_keys(signer: Signer, p: Profile, rare: set[str], config: Config) -> tuple[int, ...]:
-    """A document's band keys: those of its whole rare-word sketch, then, when it has one, those of
-    its lead sketch (`pipeline.lead_words`), stored as bands lsh_bands .. 2 * lsh_bands - 1.
+    """A document's band keys: those of its whole rare-word sketch (bands 0 .. B - 1), of its
+    lead sketch (`pipeline.lead_words`, bands B .. 2B - 1) and of its lede sketch
+    (`pipeline.lede_words`, bands 2B .. 3B - 1), each when it has one; a lead it lacks before a
+    lede is held by NO_KEY.
 
     None without rare words: an empty sketch would share every bucket with all such documents.
     """
     if not rare:
         return ()
+    bands = config.lsh_bands
     keys = band_keys(signer.hashvalues(rare), config)
     lead = lead_words(p, rare, config)
-    return keys + band_keys(signer.hashvalues(lead), config) if lead else keys
+    lead_keys = band_keys(signer.hashvalues(lead), config) if lead else ()
+    lede = lede_words(p, config)
+    if len(lede) < MIN_LEDE_STEMS:
+        return keys + lead_keys
+    return keys + (lead_keys or (NO_KEY,) * bands) + band_keys(signer.hashvalues(lede), config)
+
+
+def stored_bands(keys: Sequence[int]) -> list[tuple[int, int]]:
+    """The (band, key) buckets a document is stored in."""
+    return [(b, k) for b, k in enumerate(keys) if k != NO_KEY]
 
 
 def probes(keys: Sequence[int], bands: int) -> list[tuple[int, int]]:
-    """The (band, key) buckets to look a document up in, as `index.CandidateIndex` pairs them:
-    its whole sketch against stored whole and lead sketches, its lead against stored wholes."""
-    whole, lead = keys[:bands], keys[bands:]
+    """The (band, key) buckets to look a document up in, as `pipeline.candidate_pairs` pairs them:
+    its whole sketch against stored whole and lead sketches, its lead against stored wholes, its
+    lede against stored ledes."""
+    whole, lead, lede = keys[:bands], keys[bands : 2 * bands], keys[2 * bands :]
     found = {(b, k) for b, k in enumerate(whole)} | {(bands + b, k) for b, k in enumerate(whole)}
-    found.update(enumerate(lead))
+    found.update((b, k) for b, k in enumerate(lead) if k != NO_KEY)
+    found.update((2 * bands + b, k) for b, k in enumerate(lede))
     return sorted(found)
 
 
@@ -859,7 +882,7 @@ class SQLiteStore(Store):
                 n = int(cur.lastrowid or 0)
                 present.add(p.id)
                 done.append(p.id)
-                bands.extend((b, k, n) for b, k in enumerate(d.keys))
+                bands.extend((b, k, n) for b, k in stored_bands(d.keys))
                 words.update(set(p.content))
             bands.sort()  # insert in key order: fewer pages touched
             db.executemany("INSERT OR IGNORE INTO bands (band, key, doc) VALUES (?, ?, ?)", bands)
@@ -884,7 +907,7 @@ class SQLiteStore(Store):
             bands: list[tuple[int, int, int]] = []
             words: Counter[str] = Counter()
             for n, doc_id, keys, blob in rows:
-                bands.extend((b, k, n) for b, k in enumerate(unpack_keys(bytes(keys))))
+                bands.extend((b, k, n) for b, k in stored_bands(unpack_keys(bytes(keys))))
                 try:
                     words.update(set(load_profile(bytes(blob), self.config).content))
                 except StoreError as err:
@@ -979,6 +1002,7 @@ class Batch:
     already: list[tuple[Profile, IndexedDoc]]  # ids that are indexed already: not checked again
     too_short: list[str]
     index_size: int  # documents in the index when the batch was signed
+    briefs: dict[str, str] = field(default_factory=dict)  # texts of the short ones, by id
 
 
 @dataclass
@@ -999,6 +1023,7 @@ def sign(
     sources: dict[str, str] | None = None,
     too_short: list[str] | None = None,
     read: int | None = None,
+    briefs: dict[str, str] | None = None,
 ) -> Batch:
     """Set aside profiles already indexed, and compute rare words (with the index's document
     frequencies) and band keys of the rest."""
@@ -1015,7 +1040,7 @@ def sign(
     ]
     already = [(p, known[p.id]) for p in profiles if p.id in known]
     n_read = len(profiles) + len(too_short or []) if read is None else read
-    return Batch(n_read, new, rare, already, list(too_short or []), n_docs)
+    return Batch(n_read, new, rare, already, list(too_short or []), n_docs, dict(briefs or {}))
 
 
 def prepare(
@@ -1035,8 +1060,8 @@ def prepare(
             sources[doc.id] = doc.source
             yield doc
 
-    profiles, too_short, read = profile_parallel(tap(), config, jobs, progress, compact)
-    return sign(store, profiles, config, sources, too_short, read)
+    profiles, too_short, read, briefs = profile_parallel(tap(), config, jobs, progress, compact)
+    return sign(store, profiles, config, sources, too_short, read, briefs)
 
 
 def add_batch(
@@ -1078,13 +1103,16 @@ def check_batch(
     if progress:
         progress("pairs", len(pairs), 0)
     clusters, verified = verify_and_cluster(union, sorted(pairs), config, progress, jobs=jobs)
+    # briefs are matched against the head lines of the batch's own documents: the index keeps none
+    clusters = attach_briefs(clusters, match_briefs(batch.briefs, new, config), batch.briefs)
+    new_ids |= batch.briefs.keys()
     clusters = [c for c in clusters if any(m.id in new_ids for m in c.members)]
     in_clusters = {m.id for c in clusters for m in c.members}
     report = Report(
         config=config,
         documents=batch.documents,
         clusters=clusters,
-        too_short=batch.too_short,
+        too_short=[d for d in batch.too_short if d not in in_clusters],
         candidates=len(pairs),
         verified=verified,
     )

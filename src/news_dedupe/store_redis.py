@@ -44,6 +44,7 @@ from .store import (
     dump_profile,
     load_profile,
     pack_keys,
+    stored_bands,
     unpack_keys,
 )
 from .verify import Profile
@@ -270,7 +271,7 @@ class RedisStore(Store):
                                 },
                             )
                             pipe.zadd(self._k("added"), {p.id: added})
-                            for b, k in enumerate(d.keys):
+                            for b, k in stored_bands(d.keys):
                                 pipe.sadd(self._band(b, k), p.id)
                             pipe.sadd(self._fp(p.fingerprint), p.id)
                             words.update(set(p.content))
@@ -296,7 +297,7 @@ class RedisStore(Store):
                         words: Counter[str] = Counter()
                         pipe.multi()
                         for doc_id, (keys, fingerprint, blob) in rows:
-                            for b, k in enumerate(unpack_keys(keys)):
+                            for b, k in stored_bands(unpack_keys(keys)):
                                 pipe.srem(self._band(b, k), doc_id)
                             pipe.srem(self._fp(fingerprint), doc_id)
                             pipe.delete(self._doc(doc_id))

@@ -203,3 +203,29 @@ def mark_prose(segs: list[Segment]) -> list[Segment]:
     return [
         s._replace(prose=is_prose(s.tokens) if english else len(s.tokens) >= MIN_SEGMENT_TOKENS) for s in segs
     ]
+
+
+# A brief has at least this many tokens: below, a line names nothing in particular.
+BRIEF_MIN_TOKENS = 6
+# Head lines: the short lines among a document's first HEAD_LINES lines, above its first
+# sentence longer than HEAD_MAX_TOKENS.
+HEAD_LINES = 8
+HEAD_MIN_TOKENS = 3
+HEAD_MAX_TOKENS = 20
+
+
+def head_lines(segments: Sequence[Segment]) -> tuple[str, ...]:
+    """The short lines at the top of a document, each as its tokens joined by spaces."""
+    out: list[str] = []
+    for s in segments:
+        if s.line > HEAD_LINES or len(s.tokens) > HEAD_MAX_TOKENS:
+            break
+        if len(s.tokens) >= HEAD_MIN_TOKENS:
+            out.append(" ".join(s.tokens))
+    return tuple(dict.fromkeys(out))
+
+
+def brief_text(segments: Sequence[Segment]) -> str:
+    """A short text's tokens joined by spaces, or "" when it is too short to be a brief."""
+    tokens = [t for s in segments for t in s.tokens]
+    return " ".join(tokens) if len(tokens) >= BRIEF_MIN_TOKENS else ""

@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from .config import Config
-from .text import STOPWORDS, Segment, mark_prose, segments, shingle_hashes, stem
+from .text import STOPWORDS, Segment, brief_text, head_lines, mark_prose, segments, shingle_hashes, stem
 
 # A restated lead starts within the first LEAD_SHORT segments of the shorter text (a summary
 # often rewrites its first sentence with a new dateline) and the first LEAD_LONG of the longer.
@@ -53,6 +53,8 @@ class Profile:
     fingerprint: bytes  # equal for texts whose prose is word-for-word the same
     content: list[str] = field(default_factory=list)  # stemmed content words, for rarity
     figures: list[tuple[str, ...]] = field(default_factory=list)  # numbers of each prose segment
+    heads: tuple[str, ...] = ()  # short lines at the top (briefs.head_lines): headline, chrome
+    brief: str = ""  # a text too short for alignment: its tokens (briefs.brief_text)
     size: int = field(init=False)  # prose tokens
 
     def __post_init__(self) -> None:
@@ -70,7 +72,12 @@ def profile(doc_id: str, text: str, config: Config) -> Profile:
     """Segment, mark prose, stem and shingle one document."""
     all_segments = mark_prose(segments(text))
     prose = [s for s in all_segments if s.prose][: config.max_segments]
-    return profile_from_segments(doc_id, sum(len(s.tokens) for s in all_segments), prose, config)
+    p = profile_from_segments(doc_id, sum(len(s.tokens) for s in all_segments), prose, config)
+    if p.words < config.min_words or not p.stems:
+        p.brief = brief_text(all_segments)
+    else:
+        p.heads = head_lines(all_segments)
+    return p
 
 
 def profile_from_segments(

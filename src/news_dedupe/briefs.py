@@ -1,0 +1,138 @@
+"""Briefs: texts too short to compare as prose that repeat another article's headline.
+
+A news alert, a headline-only feed item or a summary cut down to its dateline and headline
+("SYDNEY (AP) - Federer breezes into semi-finals, Reuters reported on Monday") has too few
+words for sentence alignment, but it names its story as precisely as a title does. A brief is
+matched against the head lines of the other documents (the short lines above their first long
+sentence: headline, kicker, site chrome) and joins the cluster of the best one it carries.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from .cluster import Cluster, Member
+from .config import Config
+from .text import STOPWORDS
+from .verify import PairScores, Profile
+
+# A head line takes part only with this many content words (names, verbs, figures), each
+# shared with the brief for a match to be scored: "Connect with us" names no story.
+HEAD_MIN_CONTENT = 2
+
+
+@dataclass(frozen=True)
+class BriefMatch:
+    brief: str  # id of the brief
+    target: str  # id of the document whose head line it repeats
+    score: float  # Indel similarity of that head line to its best-aligned part of the brief
+    head: str
+
+
+def _content(line: str, length: int) -> set[str]:
+    return {t[:length] for t in line.split() if t not in STOPWORDS}
+
+
+def match_briefs(briefs: dict[str, str], profiles: Sequence[Profile], config: Config) -> list[BriefMatch]:
+    """Each brief's best match among the head lines of `profiles`, when it reaches
+    `config.brief_match`; sorted by brief id.
+
+    A head line found at the top of more documents than a rare word may be (the rarity cutoff
+    of `pipeline.rare_words`) is site chrome, shared by unrelated articles, and never matched.
+    """
+    if not briefs or not config.brief_match:
+        return []
+    total = len(profiles) + len(briefs)
+    cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * total)))
+    df = Counter(h for p in profiles for h in p.heads)
+    length = config.stem_length
+    postings: dict[str, list[tuple[str, str]]] = {}
+    for p in profiles:
+        for h in p.heads:
+            words = _content(h, length)
+            if df[h] <= cutoff and len(words) >= HEAD_MIN_CONTENT:
+                for w in words:
+                    postings.setdefault(w, []).append((p.id, h))
+    out = []
+    for brief_id in sorted(briefs):
+        text = briefs[brief_id]
+        shared: Counter[tuple[str, str]] = Counter()
+        for w in _content(text, length):
+            heads = postings.get(w, ())
+            if len(heads) <= cutoff:  # a word at the top of many documents names no story
+                shared.update(heads)
+        best: tuple[float, str, str] | None = None
+        for (doc_id, head), n in shared.items():
+            if n < HEAD_MIN_CONTENT or doc_id == brief_id:
+                continue
+            score = fuzz.partial_ratio(head, text, score_cutoff=100 * config.brief_match) / 100
+            if score and (best is None or (-score, doc_id, head) < (-best[0], best[1], best[2])):
+                best = (score, doc_id, head)
+        if best is not None:
+            out.append(BriefMatch(brief_id, best[1], best[0], best[2]))
+    return out
+
+
+def brief_scores(match: BriefMatch) -> PairScores:
+    """Scores of a brief as a member of its target's cluster (a = target, b = brief)."""
+    return PairScores(
+        a=match.target,
+        b=match.brief,
+        jaccard=0.0,
+        containment_a=0.0,
+        containment_b=0.0,
+        coverage_a=0.0,
+        coverage_b=match.score,
+        runs=1,
+        spread=0.0,
+        lead=True,
+        duplicate=True,
+        reason=f'brief: repeats the headline "{match.head}" ({match.score:.2f})',
+    )
+
+
+def _identical(original: str, copy: str) -> PairScores:
+    return PairScores(original, copy, 1.0, 1.0, 1.0, 1.0, 1.0, 1, 0.0, True, True, "identical prose")
+
+
+def attach_briefs(
+    clusters: list[Cluster], matches: Sequence[BriefMatch], briefs: dict[str, str] | None = None
+) -> list[Cluster]:
+    """Clusters with each matched brief added to its target's: the one the target is the
+    original of, else the first that holds it, else a new cluster of the two. A brief joins one
+    cluster only, so it never links two stories. Of `briefs`, those that match nothing but are
+    word for word the same as each other make a cluster of their own (the smallest id first)."""
+    clusters = list(clusters)
+    matched = {m.brief for m in matches}
+    same: dict[str, list[str]] = {}
+    for brief_id in sorted(briefs or {}):
+        if brief_id not in matched:
+            same.setdefault((briefs or {})[brief_id], []).append(brief_id)
+    for ids in same.values():
+        if len(ids) > 1:
+            members = [Member(ids[0], "original", None)]
+            members += [Member(d, "identical", _identical(ids[0], d)) for d in ids[1:]]
+            clusters.append(Cluster(ids[0], tuple(members)))
+    if not matches:
+        return sorted(clusters, key=lambda c: (c.representative, c.ids))
+    holders: dict[str, list[int]] = {}
+    for n, c in enumerate(clusters):
+        for doc in c.ids:
+            holders.setdefault(doc, []).append(n)
+    for m in matches:
+        holding = holders.get(m.target, [])
+        own = [n for n in holding if clusters[n].representative == m.target]
+        member = Member(m.brief, "brief", brief_scores(m))
+        if own or holding:
+            n = (own or holding)[0]
+            c = clusters[n]
+            rest = sorted((*c.members[1:], member), key=lambda x: x.id)
+            clusters[n] = Cluster(c.representative, (c.members[0], *rest))
+        else:
+            holders[m.target] = [len(clusters)]
+            clusters.append(Cluster(m.target, (Member(m.target, "original", None), member)))
+    return sorted(clusters, key=lambda c: (c.representative, c.ids))

@@ -1,0 +1,96 @@
+"""Briefs: short texts that repeat a story's headline join its cluster, and nothing else does."""
+
+from __future__ import annotations
+
+import json
+
+from news_dedupe.cli import cli
+from news_dedupe.config import Config
+from news_dedupe.document import Document
+from news_dedupe.pipeline import find_duplicates
+
+
+def body(topic: str, n: int) -> str:
+    """A distinct article of four sentences about `topic` (number n)."""
+    return "\n\n".join(
+        f"The {topic} inquiry number {n} heard on day {k} that witness {n * 7 + k} of district {n} "
+        f"had seen the contract {n}-{k} signed in the office of the council in the spring."
+        for k in range(1, 5)
+    )
+
+
+def test_a_brief_joins_the_story_whose_headline_it_repeats(case_docs):
+    report = find_duplicates(case_docs["brief"].values())
+    [cluster] = report.clusters
+    relations = {m.id: m.relation for m in cluster.members}
+    assert relations == {
+        "ferries_original": "original",
+        "ferries_syndicated": "identical",
+        "ferries_alert": "brief",
+        "ferries_alert_respelled": "brief",
+    }
+    alert = next(m for m in cluster.members if m.id == "ferries_alert_respelled")
+    assert 'repeats the headline "storm halts dover ferries for a second day"' in alert.scores.reason
+    assert 0.8 <= alert.scores.similarity < 1.0  # respelled words cost a little
+    assert report.too_short == ["museum_alert"]  # a headline nothing in the batch carries
+
+
+def test_a_brief_joins_one_cluster_only():
+    """Two different stories under one templated headline stay apart; the brief that repeats it
+    goes with one of them, never links them."""
+    docs = [
+        Document("markets_monday", "Markets close higher\n\n" + body("harbour", 1)),
+        Document("markets_tuesday", "Markets close higher\n\n" + body("railway", 2)),
+        Document("alert", "NEW YORK (Wire) - Markets close higher, Reuters reported on Tuesday."),
+    ]
+    report = find_duplicates(docs)
+    holding = [c.ids for c in report.clusters if "alert" in c.ids]
+    assert len(holding) == 1
+    assert not any({"markets_monday", "markets_tuesday"} <= set(c.ids) for c in report.clusters)
+
+
+def test_site_chrome_at_the_top_of_many_articles_is_no_headline():
+    """A line found at the top of more documents than a rare word may be is site chrome: a short
+    text made of it joins nothing."""
+    chrome = "Share this story on Facebook Twitter and Email today"
+    docs = [
+        Document(f"story_{n:02d}", f"{chrome}\n\nHeadline number {n} of the day\n\n{body('water', n)}")
+        for n in range(12)
+    ]
+    docs.append(Document("chrome_only", f"{chrome}, Reuters reported"))
+    report = find_duplicates(docs)
+    assert "chrome_only" in report.too_short
+    assert not any("chrome_only" in c.ids for c in report.clusters)
+
+
+def test_brief_match_zero_reports_every_short_text_as_too_short(case_docs):
+    report = find_duplicates(case_docs["brief"].values(), Config(brief_match=0.0))
+    assert report.too_short == ["ferries_alert", "ferries_alert_respelled", "museum_alert"]
+    assert all(m.relation != "brief" for c in report.clusters for m in c.members)
+
+
+def test_brief_in_the_json_report(runner, cases_dir):
+    result = runner.invoke(cli, [str(cases_dir / "brief.txt"), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    members = {m["id"]: m for c in data["clusters"] for m in c["members"]}
+    assert members["ferries_alert"]["relation"] == "brief"
+    assert members["ferries_alert"]["similarity"] == 1.0
+    assert data["too_short"] == ["museum_alert"]
+    result = runner.invoke(cli, [str(cases_dir / "brief.txt"), "--brief-match", "0", "--format", "json"])
+    assert json.loads(result.stdout)["too_short"] == [
+        "ferries_alert",
+        "ferries_alert_respelled",
+        "museum_alert",
+    ]
+
+
+def test_copies_of_a_brief_that_matches_nothing_are_one_cluster(case_docs):
+    museum = case_docs["brief"]["museum_alert"]
+    report = find_duplicates([*case_docs["brief"].values(), Document("museum_again", museum.text)])
+    [pair] = [c for c in report.clusters if "museum_alert" in c.ids]
+    assert [(m.id, m.relation) for m in pair.members] == [
+        ("museum_again", "original"),
+        ("museum_alert", "identical"),
+    ]
+    assert report.too_short == []
