@@ -94,3 +94,22 @@ def test_copies_of_a_brief_that_matches_nothing_are_one_cluster(case_docs):
         ("museum_alert", "identical"),
     ]
     assert report.too_short == []
+
+
+def test_explain_a_brief(runner, cases_dir):
+    """explain names the head line a brief repeats, and says why another article's does not count."""
+    corpus = str(cases_dir / "brief.txt")
+    result = runner.invoke(cli, ["explain", corpus, "--pair", "ferries_alert_respelled", "ferries_original"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("ferries_alert_respelled ~ ferries_original: DUPLICATES\n")
+    assert "the brief's best head-line match: yes" in result.stdout
+    assert "B: storm halts dover ferries for a second day" in result.stdout
+    result = runner.invoke(
+        cli, ["explain", corpus, "--pair", "port_reopens", "ferries_alert", "--format", "json"]
+    )
+    data = json.loads(result.stdout)
+    assert (data["duplicate"], data["brief"], data["candidate"]) == (False, True, False)
+    assert data["reason"] == "a brief: it repeats the headline of ferries_original (1.00), not this one's"
+    assert data["shared"][0]["a"] == "dover port reopens as winds ease"
+    result = runner.invoke(cli, ["explain", corpus, "--pair", "museum_alert", "ferries_alert"])
+    assert result.exit_code == 2 and "museum_alert: too short to judge" in result.stderr

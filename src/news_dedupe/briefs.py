@@ -136,3 +136,26 @@ def attach_briefs(
             holders[m.target] = [len(clusters)]
             clusters.append(Cluster(m.target, (Member(m.target, "original", None), member)))
     return sorted(clusters, key=lambda c: (c.representative, c.ids))
+
+
+def explain_brief(
+    brief_id: str, briefs: dict[str, str], other: Profile, profiles: Sequence[Profile], config: Config
+) -> tuple[PairScores, bool, list[tuple[str, str, float]]]:
+    """A brief against one document, as a run would decide it: the scores, whether the match
+    is the brief's best in the run, and the head lines of `other` with their similarity."""
+    text = briefs[brief_id]
+    heads = sorted(((h, fuzz.partial_ratio(h, text) / 100) for h in other.heads), key=lambda x: (-x[1], x[0]))
+    [chosen] = match_briefs({brief_id: text}, profiles, config) or [None]
+    if chosen is not None and chosen.target == other.id:
+        return brief_scores(chosen), True, [(chosen.head, text, chosen.score)]
+    best = heads[0] if heads else ("", 0.0)
+    if chosen is not None:
+        reason = f"a brief: it repeats the headline of {chosen.target} ({chosen.score:.2f}), not this one's"
+    elif best[1] >= config.brief_match:
+        reason = f'a brief: "{best[0]}" matches ({best[1]:.2f}) but is site chrome or shares too few words'
+    elif heads:
+        reason = f'a brief: the closest head line, "{best[0]}", matches only {best[1]:.2f}'
+    else:
+        reason = "a brief: the other text has no head line to repeat"
+    scores = PairScores(other.id, brief_id, 0.0, 0.0, 0.0, 0.0, best[1], 1, 0.0, True, False, reason)
+    return scores, False, [(h, text, sim) for h, sim in heads]

@@ -457,6 +457,7 @@ def explain_command(
                     "duplicate": p.duplicate,
                     "reason": p.reason,
                     "candidate": ex.candidate,
+                    "brief": ex.brief,
                     "rare_jaccard": round(ex.rare_jaccard, 4),
                     **p.scores(),
                     "shared": [{"a": x, "b": y, "similarity": round(sim, 4)} for x, y, sim in ex.shared],
@@ -468,12 +469,17 @@ def explain_command(
         return
     verdict = "DUPLICATES" if p.duplicate else "NOT DUPLICATES"
     click.echo(f"{p.a} ~ {p.b}: {verdict}\n  reason: {p.reason}")
-    click.echo(
-        f"  candidate from LSH: {'yes' if ex.candidate else 'no'} (rare-word Jaccard {ex.rare_jaccard:.2f})"
-    )
+    if ex.brief:
+        click.echo(f"  the brief's best head-line match: {'yes' if ex.candidate else 'no'}")
+    else:
+        found = "yes" if ex.candidate else "no"
+        click.echo(f"  candidate from LSH: {found} (rare-word Jaccard {ex.rare_jaccard:.2f})")
     for name, value in p.scores().items():
         click.echo(f"  {name:<14} {value}")
-    click.echo(f"shared passages, in order ({len(ex.shared)}):")
+    if ex.brief:
+        click.echo(f"head lines against the brief, closest first ({len(ex.shared)}):")
+    else:
+        click.echo(f"shared passages, in order ({len(ex.shared)}):")
     for x, y, sim in ex.shared:
         click.echo(f"  [{sim:.2f}] A: {x}\n         B: {y}")
 

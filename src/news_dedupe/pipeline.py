@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import sparse
 
-from .briefs import attach_briefs, match_briefs
+from .briefs import attach_briefs, explain_brief, match_briefs
 from .cluster import Cluster, build_clusters
 from .config import Config
 from .document import Document
@@ -475,6 +475,8 @@ class Explanation:
     candidate: bool  # would LSH (or identical prose) have proposed the pair?
     rare_jaccard: float  # exact Jaccard of the two rare-word sets
     shared: list[tuple[str, str, float]]  # (passage of a, passage of b, similarity), in order
+    brief: bool = False  # one of the two is a brief: `candidate` says it chose the other, `shared`
+    # holds the other's head lines against the brief
 
 
 def explain_pair(
@@ -486,12 +488,19 @@ def explain_pair(
     ones are compared.
     """
     config = config or Config()
-    profiles, too_short, _, _ = profile_documents(documents, config)
+    profiles, too_short, _, briefs = profile_documents(documents, config)
     ids = [p.id for p in profiles]
     for doc_id in (first, second):
-        if doc_id not in ids:
+        if doc_id not in ids and not (doc_id in briefs and {first, second} - {doc_id} <= set(ids)):
             why = "too short to judge" if doc_id in too_short else "no such document in the input"
             raise InputError(f"{doc_id}: {why}")
+    if first in briefs or second in briefs:
+        brief, other = (first, second) if first in briefs else (second, first)
+        scores, chosen, heads = explain_brief(brief, briefs, profiles[ids.index(other)], profiles, config)
+        if scores.a != first:
+            scores = scores.flipped()
+            heads = [(y, x, sim) for x, y, sim in heads]
+        return Explanation(scores, chosen, 0.0, heads, brief=True)
     i, j = sorted((ids.index(first), ids.index(second)))
     rare = rare_words(profiles, config)
     union = rare[i] | rare[j]
