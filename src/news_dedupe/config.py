@@ -171,9 +171,14 @@ HASHING_FIELDS = (
 )
 
 PRESETS: dict[str, Config] = {
-    # Only copies and near-copies: high coverage required everywhere.
-    "strict": Config(segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=64),
+    # Only copies and near-copies: high coverage required everywhere, and no briefs (a headline is
+    # no copy of an article).
+    "strict": Config(
+        segment_match=0.5, contained=0.95, rewrite=0.6, spread=0.2, lead=0.8, lsh_bands=64, brief_match=0.0
+    ),
     "balanced": Config(),
     # Reaches further into heavy rewrites, at some risk to precision.
-    "loose": Config(segment_match=0.35, contained=0.85, rewrite=0.35, spread=0.1, lead=0.45),
+    "loose": Config(
+        segment_match=0.35, contained=0.85, rewrite=0.35, spread=0.1, lead=0.45, brief_match=0.75
+    ),
 }
