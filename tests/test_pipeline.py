@@ -14,7 +14,15 @@ from news_dedupe import pipeline
 from news_dedupe.cluster import RELATIONS
 from news_dedupe.config import PRESETS, Config
 from news_dedupe.document import Document
-from news_dedupe.pipeline import Detector, Report, candidate_pairs, find_duplicates, rare_words
+from news_dedupe.pipeline import (
+    Detector,
+    Report,
+    candidate_pairs,
+    chrome_segments,
+    find_duplicates,
+    lede_words,
+    rare_words,
+)
 from news_dedupe.report import to_json
 from news_dedupe.verify import Profile, profile
 
@@ -430,3 +438,27 @@ def test_a_restated_lede_is_a_candidate_when_rare_words_are_not_shared():
     rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]  # no rare word in common
     assert candidate_pairs(profiles, rare, config) == [(0, 1)]
     assert candidate_pairs(profiles, rare, config.replace(lede_words=0)) == []
+
+
+def test_site_chrome_at_the_top_is_no_lede():
+    """A promo sentence at the top of many articles of a site is chrome: it is left out of every
+    lede, so the articles do not meet through it."""
+    config = Config()
+    promo = "For the latest headlines, follow our news channel online or via the app today."
+    vocabulary = [a + b + c for a in "bdfgklmnpr" for b in "aeiou" for c in ("sa", "no", "te", "vi")]
+
+    def sentence(w: list[str]) -> str:
+        return f"The {w[0]} of {w[1]} said that the {w[2]} would {w[3]} the {w[4]} in {w[5]}."
+
+    docs = []
+    for n in range(60):
+        prefix = chr(97 + n // 26) + chr(97 + n % 26)  # each article's words its own
+        words = [prefix + w for w in random.Random(n).sample(vocabulary, 18)]
+        body = "\n".join(sentence(words[k : k + 6]) for k in (0, 6, 12))
+        docs.append(profile(f"story_{n:02d}", f"{promo}\n{body}", config))
+    chrome = chrome_segments(docs, config)
+    assert chrome == {docs[0].stems[0]}
+    assert all("headl" not in lede_words(p, config, chrome) for p in docs)
+    assert "headl" in lede_words(docs[0], config)  # without the run's counts it would lead
+    rare = [{f"only{n}"} for n in range(60)]  # no rare word in common
+    assert candidate_pairs(docs, rare, config) == []

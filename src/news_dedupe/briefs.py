@@ -47,7 +47,7 @@ def match_briefs(briefs: dict[str, str], profiles: Sequence[Profile], config: Co
     if not briefs or not config.brief_match:
         return []
     total = len(profiles) + len(briefs)
-    cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * total)))
+    cutoff = config.rare_cutoff(total)
     df = Counter(h for p in profiles for h in p.heads)
     length = config.stem_length
     postings: dict[str, list[tuple[str, str]]] = {}
@@ -145,7 +145,8 @@ def explain_brief(
     is the brief's best in the run, and the head lines of `other` with their similarity."""
     text = briefs[brief_id]
     heads = sorted(((h, fuzz.partial_ratio(h, text) / 100) for h in other.heads), key=lambda x: (-x[1], x[0]))
-    [chosen] = match_briefs({brief_id: text}, profiles, config) or [None]
+    found = match_briefs({brief_id: text}, profiles, config)
+    chosen = found[0] if found else None
     if chosen is not None and chosen.target == other.id:
         return brief_scores(chosen), True, [(chosen.head, text, chosen.score)]
     best = heads[0] if heads else ("", 0.0)

@@ -138,6 +138,11 @@ class Config:
                 f"num_perm ({self.num_perm}) must be a multiple of lsh_bands ({self.lsh_bands})"
             )
 
+    def rare_cutoff(self, total: int) -> int:
+        """The most documents of `total` that a rare word (or a line that names a story) may
+        occur in: `rare_df` of them, within [`rare_floor`, `rare_cap`]."""
+        return max(self.rare_floor, min(self.rare_cap, int(self.rare_df * total)))
+
     @property
     def lsh_rows(self) -> int:
         return self.num_perm // self.lsh_bands

@@ -10,7 +10,7 @@ import functools
 import multiprocessing as mp
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, groupby, islice
 from typing import NamedTuple
@@ -26,7 +26,16 @@ from .errors import InputError
 from .index import CandidateIndex
 from .signature import Signer
 from .text import STOPWORDS
-from .verify import PairScores, Profile, align, profile, segment_similarity, verify, verify_duplicate
+from .verify import (
+    LEDE_WORDS,
+    PairScores,
+    Profile,
+    align,
+    profile,
+    segment_similarity,
+    verify,
+    verify_duplicate,
+)
 
 Progress = Callable[[str, int, int], None]
 # The lead sketch covers at least this many words (about a paragraph) of a long text.
@@ -184,7 +193,7 @@ def rare_words(
     counts: Counter[str] = Counter()
     for p in profiles:
         counts.update(set(p.content))
-    cutoff = max(config.rare_floor, min(config.rare_cap, int(config.rare_df * total)))
+    cutoff = config.rare_cutoff(total)
     if df:
         counts.update({w: df[w] for w in counts if w in df})
     # one pass over the vocabulary, then a set difference per document
@@ -213,9 +222,10 @@ def lead_words(p: Profile, rare: set[str], config: Config) -> set[str]:
     return rare.intersection(lead)
 
 
-def lede_words(p: Profile, config: Config) -> set[str]:
+def lede_words(p: Profile, config: Config, chrome: Collection[tuple[str, ...]] = ()) -> set[str]:
     """Content stems of a document's lede: its first `config.lede_words` prose tokens (whole
-    segments), or nothing when `lede_words` is 0.
+    sentences of at least LEDE_WORDS tokens that are not site `chrome`), or nothing when
+    `lede_words` is 0.
 
     A summary, a truncated copy and most rewrites restate the lede: its names and its verbs stay
     although the rest of the text is cut or reworded, so two ledes share content words where
@@ -225,10 +235,29 @@ def lede_words(p: Profile, config: Config) -> set[str]:
         return set()
     out: list[str] = []
     for stems in p.stems:
+        if len(stems) < LEDE_WORDS or stems in chrome:
+            continue  # a headline, a byline, a share bar, a promo line: not a sentence of the story
         out.extend(stems)
         if len(out) >= config.lede_words:
             break
     return set(out) - _stemmed_stopwords(config.stem_length)
+
+
+# Sentences counted at the top of each document when looking for site chrome.
+CHROME_SEGMENTS = 8
+
+
+def chrome_segments(profiles: Sequence[Profile], config: Config) -> frozenset[tuple[str, ...]]:
+    """Sentences found near the top of more documents than a rare word may be in (`Config.rare_cutoff`):
+    site chrome ("For the latest headlines, follow our channel"), which no lede may start with,
+    or unrelated articles of one site would meet there."""
+    if len(profiles) < config.rare_min_docs:
+        return frozenset()
+    counts: Counter[tuple[str, ...]] = Counter()
+    for p in profiles:
+        counts.update(set(p.stems[:CHROME_SEGMENTS]))
+    cutoff = config.rare_cutoff(len(profiles))
+    return frozenset(s for s, n in counts.items() if n > cutoff)
 
 
 @functools.cache
@@ -310,7 +339,8 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     pairs = set(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
     if config.lede_words:
         # Ledes meet ledes only, in an index of their own, with their own best candidates.
-        ledes = [lede_words(p, config) for p in profiles]
+        chrome = chrome_segments(profiles, config)
+        ledes = [lede_words(p, config, chrome) for p in profiles]
         signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
         lede_index = CandidateIndex(config.num_perm, config.lsh_bands)
         lede_index.add_many(

@@ -50,6 +50,7 @@ from .pipeline import (
     Progress,
     Report,
     candidate_pairs,
+    chrome_segments,
     ignore_sigint,
     lead_words,
     lede_words,
@@ -239,11 +240,13 @@ def band_keys(hashvalues: np.ndarray, config: Config) -> tuple[int, ...]:
 NO_KEY = -1
 
 
-def doc_keys(signer: Signer, p: Profile, rare: set[str], config: Config) -> tuple[int, ...]:
+def doc_keys(
+    signer: Signer, p: Profile, rare: set[str], config: Config, chrome: Collection[tuple[str, ...]] = ()
+) -> tuple[int, ...]:
     """A document's band keys: those of its whole rare-word sketch (bands 0 .. B - 1), of its
     lead sketch (`pipeline.lead_words`, bands B .. 2B - 1) and of its lede sketch
-    (`pipeline.lede_words`, bands 2B .. 3B - 1), each when it has one; a lead it lacks before a
-    lede is held by NO_KEY.
+    (`pipeline.lede_words`, with the batch's `chrome` sentences left out; bands 2B .. 3B - 1),
+    each when it has one; a lead it lacks before a lede is held by NO_KEY.
 
     None without rare words: an empty sketch would share every bucket with all such documents.
     """
@@ -253,7 +256,7 @@ def doc_keys(signer: Signer, p: Profile, rare: set[str], config: Config) -> tupl
     keys = band_keys(signer.hashvalues(rare), config)
     lead = lead_words(p, rare, config)
     lead_keys = band_keys(signer.hashvalues(lead), config) if lead else ()
-    lede = lede_words(p, config)
+    lede = lede_words(p, config, chrome)
     if len(lede) < MIN_LEDE_STEMS:
         return keys + lead_keys
     return keys + (lead_keys or (NO_KEY,) * bands) + band_keys(signer.hashvalues(lede), config)
@@ -1034,8 +1037,9 @@ def sign(
     df = store.df({w for p in fresh for w in p.content})
     rare = rare_words(fresh, config, df=df, n_docs=n_docs)
     signer = Signer(config.num_perm, config.seed)
+    chrome = chrome_segments(fresh, config)  # the batch's own, as `find` judges a run
     new = [
-        NewDoc(p, sources.get(p.id, ""), doc_keys(signer, p, words, config))
+        NewDoc(p, sources.get(p.id, ""), doc_keys(signer, p, words, config, chrome))
         for p, words in zip(fresh, rare, strict=True)
     ]
     already = [(p, known[p.id]) for p in profiles if p.id in known]
