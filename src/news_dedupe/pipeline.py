@@ -77,10 +77,13 @@ class Detector:
 
     def score(self, x: str, y: str) -> PairScores:
         """Scores of x against y, computed once per pair."""
-        key = self.canonical(x, y)
-        if key not in self._cache:
-            self._cache[key] = verify(self.profiles[key[0]], self.profiles[key[1]], self.config)
-        p = self._cache[key]
+        p = self._cache.get((x, y))
+        if p is not None:
+            return p
+        p = self._cache.get((y, x))
+        if p is None:
+            key = self.canonical(x, y)
+            p = self._cache[key] = verify(self.profiles[key[0]], self.profiles[key[1]], self.config)
         return p if p.a == x else p.flipped()
 
     def duplicates(
