@@ -13,9 +13,10 @@ arguments):
   index's corpus, a third each: a word-for-word copy under a new id, a syndicated copy (site
   chrome above, a promo line below) and a truncated copy (its first half). versions.jsonl names
   each one's source.
-- the rest are new stories: real articles of `--pool` with every word other than function words
-  and numbers replaced through one fixed cipher. They keep the length, sentence structure and
-  word-frequency profile of news, but share no content word with anything indexed (the index's
+- the rest are new stories: real articles of `--pool` with every word replaced through one fixed
+  cipher (content words by invented words, function words by other function words, digits by
+  other digits). They keep the length, sentence lengths and word-frequency profile of news, but
+  share no content word, figure or word-for-word skeleton with anything indexed (the index's
   synthetic documents are made of the pool's own sentences, so the plain articles would be
   re-ingests, not new stories). Articles of the pool that repeat each other stay alike.
 
@@ -44,13 +45,18 @@ FUNCTION = set(
 )
 WORD = re.compile(r"[A-Za-z]+")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Function words are swapped for other function words and digits for other digits, so a new story
+# keeps the shape of prose but not its source's word-for-word skeleton or figures.
+_ORDER = sorted(FUNCTION)
+SWAP = dict(zip(_ORDER, random.Random(7).sample(_ORDER, len(_ORDER)), strict=True))
+DIGITS = str.maketrans("0123456789", "7305928164")
 
 
 def cipher(word: str) -> str:
     """The same invented word for the same word, of about its length, keeping its capitalisation."""
     low = word.lower()
     if low in FUNCTION:
-        return word
+        return SWAP[low].capitalize() if word[:1].isupper() else SWAP[low]
     digest = hashlib.blake2b(low.encode(), digest_size=16).digest()
     # "q" and then letters at random: the word's 5-letter stem is one of 26^4, as varied as English's
     out = "q" + "".join(LETTERS[b % 26] for b in digest[: max(3, len(low) - 1)])
@@ -58,7 +64,7 @@ def cipher(word: str) -> str:
 
 
 def encode(text: str) -> str:
-    return WORD.sub(lambda m: cipher(m.group(0)), text)
+    return WORD.sub(lambda m: cipher(m.group(0)), text).translate(DIGITS)
 
 
 def read_lines(path: pathlib.Path, wanted: set[int]) -> dict[int, dict]:
