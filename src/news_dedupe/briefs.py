@@ -41,8 +41,8 @@ def match_briefs(briefs: dict[str, str], profiles: Sequence[Profile], config: Co
     """Each brief's best match among the head lines of `profiles`, when it reaches
     `config.brief_match`; sorted by brief id.
 
-    A head line found at the top of more documents than a rare word may be (the rarity cutoff
-    of `pipeline.rare_words`) is site chrome, shared by unrelated articles, and never matched.
+    A head line found at the top of more documents than a rare word may be (`Config.rare_cutoff`)
+    is site chrome, shared by unrelated articles, and never matched.
     """
     if not briefs or not config.brief_match:
         return []
@@ -107,11 +107,11 @@ def attach_briefs(
     cluster only, so it never links two stories. Of `briefs`, those that match nothing but are
     word for word the same as each other make a cluster of their own (the smallest id first)."""
     clusters = list(clusters)
+    briefs = briefs or {}
     matched = {m.brief for m in matches}
     same: dict[str, list[str]] = {}
-    for brief_id in sorted(briefs or {}):
-        if brief_id not in matched:
-            same.setdefault((briefs or {})[brief_id], []).append(brief_id)
+    for brief_id in sorted(briefs.keys() - matched):
+        same.setdefault(briefs[brief_id], []).append(brief_id)
     for ids in same.values():
         if len(ids) > 1:
             members = [Member(ids[0], "original", None)]
