@@ -131,3 +131,27 @@ def test_each_document_keeps_its_best_candidates():
     assert expected < set(index.pairs())  # the cap did drop pairs
     # every story's own versions are among the best of each other
     assert all((3 * s, 3 * s + 1) in expected and (3 * s + 1, 3 * s + 2) in expected for s in range(15))
+
+
+def test_a_bucket_of_more_documents_than_max_bucket_proposes_nothing():
+    """Five copies share every bucket: with max_bucket=4 they propose no pair, with 5 all ten."""
+    signer = Signer(NUM_PERM, 1)
+    same = signer.hashvalues(words("w", 50))
+    for cap, expected in ((4, 0), (5, 10)):
+        index = CandidateIndex(NUM_PERM, BANDS, max_bucket=cap)
+        for key in range(5):
+            index.add(key, same)
+        assert len(list(index.pairs())) == expected
+
+
+def test_pairs_sharing_fewer_than_min_shared_bands_are_dropped():
+    """A pair that shares k bands is a candidate with min_shared=k and not with k + 1."""
+    signer = Signer(NUM_PERM, 1)
+    a, b = signer.hashvalues(words("w", 100)), signer.hashvalues(words("w", 60) + words("x", 40))
+    shared = int(np.count_nonzero(band_keys(a[None, :], BANDS) == band_keys(b[None, :], BANDS)))
+    assert 0 < shared < BANDS
+    for min_shared, expected in ((shared, [(0, 1)]), (shared + 1, [])):
+        index = CandidateIndex(NUM_PERM, BANDS, min_shared=min_shared)
+        index.add(0, a)
+        index.add(1, b)
+        assert list(index.pairs()) == expected

@@ -421,23 +421,40 @@ def test_vectorised_rare_overlap_decides_as_the_set_one():
     assert 0 < sum(expected) < len(expected)
 
 
+# A source and a summary that restates its lede.
+RESTATED = (
+    "Ferry crossings between Dover and Calais were suspended for a second day on Tuesday as "
+    "gale-force winds battered the Channel coast.\n"
+    "Port officials said waves of up to six metres made it unsafe for vessels to leave the harbour.",
+    "Ferry crossings between Dover and Calais were halted for a second day on Tuesday as strong "
+    "winds battered the Channel coast, officials said.",
+)
+
+
 def test_a_restated_lede_is_a_candidate_when_rare_words_are_not_shared():
     """Two texts whose rare words differ (a garbled summary's respellings) but whose ledes share
     their content words meet through the lede sketch; with lede_words=0 they do not."""
     config = Config()
-    source = (
-        "Ferry crossings between Dover and Calais were suspended for a second day on Tuesday as "
-        "gale-force winds battered the Channel coast.\n"
-        "Port officials said waves of up to six metres made it unsafe for vessels to leave the harbour."
-    )
-    summary = (
-        "Ferry crossings between Dover and Calais were halted for a second day on Tuesday as strong "
-        "winds battered the Channel coast, officials said."
-    )
-    profiles = [profile("source", source, config), profile("summary", summary, config)]
+    profiles = [profile("source", RESTATED[0], config), profile("summary", RESTATED[1], config)]
     rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]  # no rare word in common
     assert candidate_pairs(profiles, rare, config) == [(0, 1)]
     assert candidate_pairs(profiles, rare, config.replace(lede_words=0)) == []
+
+
+def test_an_overfull_lede_bucket_or_a_single_shared_lede_band_proposes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """A lede bucket holding more documents than LEDE_BUCKET_CAP is a common word's, and ledes
+    meeting in fewer than MIN_LEDE_BANDS bands are chance: neither proposes the restated pair."""
+    config = Config()
+    profiles = [profile("source", RESTATED[0], config), profile("summary", RESTATED[1], config)]
+    rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]
+    assert candidate_pairs(profiles, rare, config) == [(0, 1)]
+    monkeypatch.setattr(pipeline, "LEDE_BUCKET_CAP", 1)  # every shared bucket holds 2
+    assert candidate_pairs(profiles, rare, config) == []
+    monkeypatch.setattr(pipeline, "LEDE_BUCKET_CAP", 2)
+    monkeypatch.setattr(pipeline, "MIN_LEDE_BANDS", config.lsh_bands + 1)
+    assert candidate_pairs(profiles, rare, config) == []
 
 
 def test_site_chrome_at_the_top_is_no_lede():

@@ -17,7 +17,7 @@ from news_dedupe.config import Config
 from news_dedupe.document import Document
 from news_dedupe.errors import DedupeError, StoreError
 from news_dedupe.loader import LoadOptions, load
-from news_dedupe.pipeline import profile_documents
+from news_dedupe.pipeline import lede_words, profile_documents
 from news_dedupe.signature import Signer
 from news_dedupe.store import (
     FORMAT_VERSION,
@@ -284,6 +284,43 @@ def test_lede_keys_follow_a_lead_placeholder_and_meet_ledes_only() -> None:
     assert not doc_keys(
         Signer(config.num_perm, config.seed), p, set(p.content), config.replace(lede_words=0)
     )[bands:]
+
+
+def test_lede_look_up_skips_overfull_buckets_and_single_band_meetings(
+    spec: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An indexed lede is found by a restated one through its lede bands alone, unless its bucket
+    holds more than LEDE_BUCKET_CAP indexed documents or the two meet in fewer than
+    MIN_LEDE_BANDS bands, as `find` has it. Both backends agree."""
+    import news_dedupe.store as store_module
+    import news_dedupe.store_redis as redis_module
+
+    source = (
+        "Ferry crossings between Dover and Calais were suspended for a second day on Tuesday as "
+        "gale-force winds battered the Channel coast.\n"
+        "Port officials said waves of up to six metres made it unsafe for vessels to leave the harbour."
+    )
+    summary = profile(
+        "summary",
+        "Ferry crossings between Dover and Calais were halted for a second day on Tuesday as strong "
+        "winds battered the Channel coast, officials said.",
+        CONFIG,
+    )
+    bands = CONFIG.lsh_bands
+    lede = band_keys(
+        Signer(CONFIG.num_perm, CONFIG.seed).hashvalues(sorted(lede_words(summary, CONFIG))), CONFIG
+    )
+    ledes_only = NewDoc(summary, "", (NO_KEY,) * (2 * bands) + lede)
+    with open_store(spec, CONFIG, create=True) as store:
+        add_batch(store, prepare(store, [Document("source", source)], CONFIG))
+        assert store.candidates([ledes_only]) == [{"source"}]
+        for module in (store_module, redis_module):
+            monkeypatch.setattr(module, "LEDE_BUCKET_CAP", 0)
+        assert store.candidates([ledes_only]) == [set()]
+        for module in (store_module, redis_module):
+            monkeypatch.setattr(module, "LEDE_BUCKET_CAP", 1)
+            monkeypatch.setattr(module, "MIN_LEDE_BANDS", bands + 1)
+        assert store.candidates([ledes_only]) == [set()]
 
 
 def test_not_an_index(tmp_path) -> None:

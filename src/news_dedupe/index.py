@@ -18,6 +18,15 @@ from .arrays import distinct
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
 PART_BUDGET = 4_000_000
+# A lede bucket holding more documents than this is a common word's or figure's ("said", "1",
+# "mln" at the minimum of both of the band's rows), not a story's: it proposes no pairs, in a run
+# and in an index alike. A restated lede shares some twenty of its 128 bands with its source
+# (lede Jaccard 0.42: 128 * 0.42^2), so losing the few held by common words costs no pair.
+LEDE_BUCKET_CAP = 100
+# Two ledes are candidates when they share at least this many lede bands. Ledes of lede Jaccard
+# 0.2 (the exact bar, MIN_LEDE_JACCARD) share 5 of 128 bands on average, and 1 band or none 3% of
+# the time (binomial, p = 0.2^2); unrelated ledes that meet, meet in one band by a shared figure.
+MIN_LEDE_BANDS = 2
 
 
 def band_keys(hashvalues: np.ndarray, bands: int) -> np.ndarray:
@@ -51,9 +60,11 @@ class CandidateIndex:
     with the other's lead sketch.
     """
 
-    def __init__(self, num_perm: int, bands: int) -> None:
+    def __init__(self, num_perm: int, bands: int, max_bucket: int | None = None, min_shared: int = 1) -> None:
         self.num_perm = num_perm
         self.bands = bands
+        self.max_bucket = max_bucket  # buckets holding more documents propose nothing
+        self.min_shared = min_shared  # pairs sharing fewer bands are no candidates
         # blocks of (document numbers, their signatures as rows), kept as given: no copies
         self._whole: list[tuple[np.ndarray, np.ndarray]] = []
         self._lead: list[tuple[np.ndarray, np.ndarray]] = []
@@ -115,7 +126,7 @@ class CandidateIndex:
             )
             present = np.ones(len(docs), dtype=bool)
             present[lead_rows[key[lead_rows] == key[own_whole]]] = False
-            runs.append(_Runs(key, present))
+            runs.append(_Runs(key, present, self.max_bucket))
         # Ties in shared bands are broken by the number of equal MinHash values, compared on their
         # low bytes (a chance equality adds the same 1/256 to every pair's estimate).
         sample = np.concatenate([(m & 0xFF).astype(np.uint8) for _, m in self._whole])
@@ -151,6 +162,9 @@ class CandidateIndex:
             # the number of bands in which each pair shares a bucket
             codes, counts = np.unique(np.concatenate(found), return_counts=True)
             del found, via_lead, lead_band, lead_codes, bands_of
+            if self.min_shared > 1:
+                enough = counts >= self.min_shared
+                codes, counts = codes[enough], counts[enough]
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
@@ -159,9 +173,10 @@ class CandidateIndex:
 
 
 class _Runs:
-    """The buckets of one band holding two entries or more, as runs of a sorted order."""
+    """The buckets of one band holding two entries or more (and at most `max_bucket`), as runs of
+    a sorted order."""
 
-    def __init__(self, band: np.ndarray, present: np.ndarray) -> None:
+    def __init__(self, band: np.ndarray, present: np.ndarray, max_bucket: int | None = None) -> None:
         entries = np.flatnonzero(present)
         order = entries[np.argsort(band[entries], kind="stable")]
         sorted_keys = band[order]
@@ -169,6 +184,8 @@ class _Runs:
         starts = np.concatenate(([0], edges))
         sizes = np.diff(np.concatenate((starts, [len(order)])))
         shared = sizes > 1
+        if max_bucket is not None:
+            shared &= sizes <= max_bucket
         # each entry in a shared bucket, with the start and size of its run in `flat`
         self.flat = order[np.repeat(shared, sizes)].astype(np.int32)
         run_sizes = sizes[shared].astype(np.int32)

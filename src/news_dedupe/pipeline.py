@@ -23,7 +23,7 @@ from .cluster import Cluster, build_clusters
 from .config import Config
 from .document import Document
 from .errors import InputError
-from .index import CandidateIndex
+from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, CandidateIndex
 from .signature import Signer
 from .text import STOPWORDS
 from .verify import (
@@ -345,7 +345,9 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
         chrome = chrome_segments(profiles, config)
         ledes = [lede_words(p, config, chrome) for p in profiles]
         signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
-        lede_index = CandidateIndex(config.num_perm, config.lsh_bands)
+        lede_index = CandidateIndex(
+            config.num_perm, config.lsh_bands, max_bucket=LEDE_BUCKET_CAP, min_shared=MIN_LEDE_BANDS
+        )
         lede_index.add_many(
             np.array(signed, dtype=np.int64), signer.hashvalues_many([sorted(ledes[n]) for n in signed])
         )

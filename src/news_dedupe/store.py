@@ -45,6 +45,7 @@ from .briefs import attach_briefs, match_briefs
 from .config import Config
 from .document import Document
 from .errors import StoreError
+from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS
 from .pipeline import (
     MIN_LEDE_STEMS,
     Progress,
@@ -439,6 +440,13 @@ def _fetch_codes(cursor: sqlite3.Cursor) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
 
 
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
 def _contenders(pairs: np.ndarray, shared: np.ndarray, per_doc: int) -> tuple[np.ndarray, np.ndarray]:
     """The (query << 32 | document) pairs that `best` could keep, each once with its highest
     count: those of a query's `per_doc` best counts. Whatever falls below is outranked anyway,
@@ -794,24 +802,37 @@ class SQLiteStore(Store):
         db.executemany("INSERT INTO q_print (n, fingerprint) VALUES (?, ?)", enumerate(fingerprints))
         try:
             bands = self.config.lsh_bands
-            width = max(1, (bands - 1).bit_length())
-            # one integer a hit, query | document | band from high bits to low: sorting it groups a
-            # query's hits by document, and a band met by both the whole and the lead sketch twice
-            hits = _fetch_codes(
-                db.execute(
-                    f"SELECT (q.n << {32 + width}) | (b.doc << {width}) | (q.band % ?) FROM q_band q"
-                    " JOIN bands b ON b.band = q.band AND b.key = q.key",
-                    (bands,),
+            # over-full lede buckets propose nothing (LEDE_BUCKET_CAP); counting stops past the cap
+            db.execute(
+                "DELETE FROM q_band WHERE band >= ? AND (band, key) IN (SELECT band, key FROM"
+                " (SELECT DISTINCT band, key FROM q_band WHERE band >= ?) q WHERE (SELECT COUNT(*)"
+                " FROM (SELECT 1 FROM bands b WHERE b.band = q.band AND b.key = q.key LIMIT ?)) > ?)",
+                (2 * bands, 2 * bands, LEDE_BUCKET_CAP + 1, LEDE_BUCKET_CAP),
+            )
+            width = max(1, (3 * bands - 1).bit_length())
+            # one integer a hit, query | document | band from high bits to low: sorting it groups
+            # a query's hits by document
+            hits = distinct(
+                _fetch_codes(
+                    db.execute(
+                        f"SELECT (q.n << {32 + width}) | (b.doc << {width}) | q.band FROM q_band q"
+                        " JOIN bands b ON b.band = q.band AND b.key = q.key"
+                    )
                 )
             )
-            hits.sort()
-            once = np.ones(len(hits), dtype=bool)
-            once[1:] = hits[1:] != hits[:-1]
-            codes = hits[once] >> width  # query << 32 | document, sorted
-            edges = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))[: len(codes)]
-            pairs = codes[edges]
-            shared = np.diff(np.concatenate((edges, [len(codes)])))
-            del hits, codes
+            met = hits >> width  # query << 32 | document, sorted
+            band = hits & ((1 << width) - 1)
+            del hits
+            starts = _run_starts(met)
+            pairs = met[starts]
+            # a band number met by the whole, the lead and the lede sketch counts once
+            counted = distinct(met << width | band % bands) >> width
+            shared = np.diff(np.append(_run_starts(counted), len(counted)))
+            # pairs met by ledes alone need MIN_LEDE_BANDS lede bands, as in `find`
+            lede_only = np.minimum.reduceat(band, starts) >= 2 * bands if len(band) else np.zeros(0, dtype=bool)
+            enough = ~lede_only | (shared >= MIN_LEDE_BANDS)
+            pairs, shared = pairs[enough], shared[enough]
+            del met, band, counted
             same = _fetch_codes(
                 db.execute(
                     "SELECT (q.n << 32) | d.n FROM q_print q"

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .config import Config
 from .errors import StoreError
+from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS
 from .pipeline import Progress
 from .store import (
     AddResult,
@@ -184,10 +185,13 @@ class RedisStore(Store):
             for start in range(0, n, _BATCH):
                 stop = min(n, start + _BATCH)
                 asked: list[tuple[int, int]] = []  # (query, band or -1 for the fingerprint)
+                full = self._full_ledes(pipe, buckets[start:stop])
                 for i in range(start, stop):
                     for b, k in buckets[i] if i < len(buckets) else ():
+                        if (b, k) in full:
+                            continue
                         pipe.smembers(self._band(b, k))
-                        asked.append((i, b % bands))
+                        asked.append((i, b))
                     if i < len(fingerprints):
                         pipe.smembers(self._fp(fingerprints[i]))
                         asked.append((i, -1))
@@ -198,10 +202,23 @@ class RedisStore(Store):
                 for i, shared in enumerate(met, start=start):
                     # a band counted once whether the whole or the lead sketch met; identical
                     # prose ranks above any band count (as SQLiteStore.lookup)
-                    scores = {d: 2 * bands + 1 if -1 in b else len(b) for d, b in shared.items()}
+                    scores = {
+                        d: 2 * bands + 1 if -1 in b else len({x % bands for x in b})
+                        for d, b in shared.items()
+                        # met by ledes alone: MIN_LEDE_BANDS of them (as in `find`)
+                        if -1 in b or min(b) < 2 * bands or len(b) >= MIN_LEDE_BANDS
+                    }
                     for doc_id in best(scores, self.per_doc()):
                         found.add(i, doc_id)
         return found.hits
+
+    def _full_ledes(self, pipe: Any, buckets: Sequence[Sequence[tuple[int, int]]]) -> set[tuple[int, int]]:
+        """The lede buckets among `buckets` that hold more than LEDE_BUCKET_CAP documents."""
+        first = 2 * self.config.lsh_bands
+        ledes = sorted({(b, k) for bs in buckets for b, k in bs if b >= first})
+        for b, k in ledes:
+            pipe.scard(self._band(b, k))
+        return {bk for bk, size in zip(ledes, pipe.execute(), strict=True) if size > LEDE_BUCKET_CAP}
 
     def _fields(self, ids: Collection[str], *fields: str) -> Iterator[tuple[str, list[Any]]]:
         ordered = sorted(set(ids))
