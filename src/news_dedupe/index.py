@@ -16,6 +16,7 @@ import numpy as np
 from .arrays import distinct
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
 PART_BUDGET = 4_000_000
 # A lede bucket holding more documents than this is a common word's or figure's ("said", "1",
@@ -129,14 +130,19 @@ class CandidateIndex:
             runs.append(_Runs(key, present, self.max_bucket))
         # Ties in shared bands are broken by the number of equal MinHash values, compared on their
         # low bytes (a chance equality adds the same 1/256 to every pair's estimate).
-        sample = np.concatenate([(m & 0xFF).astype(np.uint8) for _, m in self._whole])
+        # Eight low bytes are compared per 64-bit word: a byte of x ^ y is zero where they are
+        # equal. Rows are padded with zero bytes (equal on both sides) to a whole word.
+        pad = -self.num_perm % 8
+        low = np.concatenate([(m & 0xFF).astype(np.uint8) for _, m in self._whole])
+        sample = np.pad(low, ((0, 0), (0, pad))).view(np.uint64)
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
             out = np.zeros(len(x), dtype=np.int64)
             for k in range(0, len(x), 50_000):
-                a, b = sample[row_of[x[k : k + 50_000]]], sample[row_of[y[k : k + 50_000]]]
-                out[k : k + 50_000] = np.count_nonzero(a == b, axis=1)
+                v = sample[row_of[x[k : k + 50_000]]] ^ sample[row_of[y[k : k + 50_000]]]
+                nonzero = (((v & _LOW7) + _LOW7) | v) & ~_LOW7  # each byte's top bit: byte != 0
+                out[k : k + 50_000] = self.num_perm - np.bitwise_count(nonzero).sum(axis=1, dtype=np.int64)
             return out
 
         held = sum(r.pairs for r in runs)
