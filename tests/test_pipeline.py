@@ -377,6 +377,17 @@ def test_parallel_verification_gives_the_same_report(seed_docs, case_docs, monke
     assert to_json(find_duplicates(docs, jobs=2)) == serial
 
 
+def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(seed_docs, case_docs):
+    """candidate_pairs with jobs=2 matches ledes on a forked worker while the parent matches
+    rare words: the same pairs as in one process."""
+    config = Config()
+    docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+    profiles = [profile(d.id, d.text, config) for d in docs]
+    rare = pipeline.rare_words(profiles, config)
+    serial = candidate_pairs(profiles, rare, config)
+    assert serial and candidate_pairs(profiles, rare, config, jobs=2) == serial
+
+
 def test_full_article_is_original_beside_its_summaries_only(seed_docs):
     """With only summaries beside it (nothing covers it all), the full article is still the original."""
     ids = [ORIGINAL, "000_159ea15f3dd1f5af.txt", "004_e12faccc1f133855.txt"]

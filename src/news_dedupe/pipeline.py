@@ -319,9 +319,42 @@ def _similar_ledes(ledes: list[set[str]], codes: np.ndarray) -> np.ndarray:
     return keep
 
 
-def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Config) -> list[tuple[int, int]]:
+def candidate_pairs(
+    profiles: list[Profile], rare: list[set[str]], config: Config, jobs: int = 1
+) -> list[tuple[int, int]]:
     """Pairs proposed by LSH on rare-word MinHash (whole texts, and leads against wholes), by LSH
-    on lede MinHash (ledes against ledes), plus every pair of word-identical prose."""
+    on lede MinHash (ledes against ledes), plus every pair of word-identical prose. With `jobs`
+    above 1 the ledes are matched on a forked worker meanwhile; the pairs are the same."""
+    global _LEDES
+    pool = pending = None
+    if config.lede_words and jobs > 1 and "fork" in mp.get_all_start_methods():
+        _LEDES = (profiles, config)  # inherited by the forked worker, never pickled
+        pool = mp.get_context("fork").Pool(1, initializer=ignore_sigint)
+        pending = pool.apply_async(_forked_lede_codes)
+    try:
+        pairs = set(_code_pairs(_rare_codes(profiles, rare, config)))
+        if config.lede_words:
+            pairs.update(_code_pairs(pending.get() if pending else _lede_codes(profiles, config)))
+    finally:
+        if pool is not None:
+            pool.terminate()
+            _LEDES = None
+    by_print: dict[bytes, list[int]] = {}
+    for n, p in enumerate(profiles):
+        if p.stems:
+            by_print.setdefault(p.fingerprint, []).append(n)
+    for group in by_print.values():
+        pairs.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
+    return sorted(pairs)
+
+
+def _code_pairs(codes: np.ndarray) -> Iterator[tuple[int, int]]:
+    return zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True)
+
+
+def _rare_codes(profiles: list[Profile], rare: list[set[str]], config: Config) -> np.ndarray:
+    """Candidate codes (smaller << 32 | larger) of rare-word MinHash: whole against whole, lead
+    against whole."""
     signer = Signer(config.num_perm, config.seed)
     index = CandidateIndex(config.num_perm, config.lsh_bands)
     signed = [n for n, words in enumerate(rare) if words]
@@ -338,29 +371,32 @@ def candidate_pairs(profiles: list[Profile], rare: list[set[str]], config: Confi
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
     # summary 0.27 or more of its rare words).
     codes = index.candidates(config.candidates_per_doc or None)
-    codes = codes[_overlapping(rare, codes)]
-    pairs = set(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
-    if config.lede_words:
-        # Ledes meet ledes only, in an index of their own, with their own best candidates.
-        chrome = chrome_segments(profiles, config)
-        ledes = [lede_words(p, config, chrome) for p in profiles]
-        signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
-        lede_index = CandidateIndex(
-            config.num_perm, config.lsh_bands, max_bucket=LEDE_BUCKET_CAP, min_shared=MIN_LEDE_BANDS
-        )
-        lede_index.add_many(
-            np.array(signed, dtype=np.int64), signer.hashvalues_many([sorted(ledes[n]) for n in signed])
-        )
-        codes = lede_index.candidates(config.candidates_per_doc or None)
-        codes = codes[_similar_ledes(ledes, codes)]
-        pairs.update(zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True))
-    by_print: dict[bytes, list[int]] = {}
-    for n, p in enumerate(profiles):
-        if p.stems:
-            by_print.setdefault(p.fingerprint, []).append(n)
-    for group in by_print.values():
-        pairs.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
-    return sorted(pairs)
+    return codes[_overlapping(rare, codes)]
+
+
+def _lede_codes(profiles: list[Profile], config: Config) -> np.ndarray:
+    """Candidate codes of lede MinHash: ledes meet ledes only, in an index of their own, with
+    their own best candidates."""
+    signer = Signer(config.num_perm, config.seed)
+    chrome = chrome_segments(profiles, config)
+    ledes = [lede_words(p, config, chrome) for p in profiles]
+    signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
+    lede_index = CandidateIndex(
+        config.num_perm, config.lsh_bands, max_bucket=LEDE_BUCKET_CAP, min_shared=MIN_LEDE_BANDS
+    )
+    lede_index.add_many(
+        np.array(signed, dtype=np.int64), signer.hashvalues_many([sorted(ledes[n]) for n in signed])
+    )
+    codes = lede_index.candidates(config.candidates_per_doc or None)
+    return codes[_similar_ledes(ledes, codes)]
+
+
+_LEDES: tuple[list[Profile], Config] | None = None
+
+
+def _forked_lede_codes() -> np.ndarray:
+    assert _LEDES is not None
+    return _lede_codes(*_LEDES)
 
 
 class Profiled(NamedTuple):
@@ -481,7 +517,7 @@ def find_duplicates(
     rare = rare_words(profiles, config)
     for p in profiles:
         p.content = []  # rarity was its only use
-    candidates = candidate_pairs(profiles, rare, config)
+    candidates = candidate_pairs(profiles, rare, config, jobs)
     del rare
     if progress:
         progress("candidates", len(candidates), len(candidates))
