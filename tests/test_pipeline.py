@@ -377,15 +377,34 @@ def test_parallel_verification_gives_the_same_report(seed_docs, case_docs, monke
     assert to_json(find_duplicates(docs, jobs=2)) == serial
 
 
-def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(seed_docs, case_docs):
-    """candidate_pairs with jobs=2 matches ledes on a forked worker while the parent matches
-    rare words: the same pairs as in one process."""
+def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(monkeypatch, tmp_path):
+    """With jobs=2 the ledes are matched on a forked worker, and a pair that only the ledes
+    propose is still proposed; a worker that dies is done over in the parent, same pairs."""
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the lede worker is forked only where fork exists")
     config = Config()
-    docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
-    profiles = [profile(d.id, d.text, config) for d in docs]
-    rare = pipeline.rare_words(profiles, config)
-    serial = candidate_pairs(profiles, rare, config)
-    assert serial and candidate_pairs(profiles, rare, config, jobs=2) == serial
+    profiles = [profile("source", RESTATED[0], config), profile("summary", RESTATED[1], config)]
+    rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]  # only the ledes meet
+    ran_in = tmp_path / "pid"
+    real = pipeline._lede_codes
+
+    def recording(*args):
+        ran_in.write_text(str(os.getpid()))
+        return real(*args)
+
+    monkeypatch.setattr(pipeline, "_lede_codes", recording)
+    assert candidate_pairs(profiles, rare, config, jobs=2) == [(0, 1)]
+    assert int(ran_in.read_text()) != os.getpid()
+
+    def dies(*args):
+        os._exit(1)
+
+    monkeypatch.setattr(pipeline, "_send_lede_codes", dies)
+    assert candidate_pairs(profiles, rare, config, jobs=2) == [(0, 1)]
+    assert int(ran_in.read_text()) == os.getpid()
 
 
 def test_full_article_is_original_beside_its_summaries_only(seed_docs):

@@ -311,15 +311,23 @@ def test_lede_look_up_skips_overfull_buckets_and_single_band_meetings(
         Signer(CONFIG.num_perm, CONFIG.seed).hashvalues(sorted(lede_words(summary, CONFIG))), CONFIG
     )
     ledes_only = NewDoc(summary, "", (NO_KEY,) * (2 * bands) + lede)
+
+    def rules(cap: int, min_bands: int) -> None:
+        for module in (store_module, redis_module):
+            monkeypatch.setattr(module, "LEDE_BUCKET_CAP", cap)
+            monkeypatch.setattr(module, "MIN_LEDE_BANDS", min_bands)
+
     with open_store(spec, CONFIG, create=True) as store:
-        add_batch(store, prepare(store, [Document("source", source)], CONFIG))
+        batch = prepare(store, [Document("source", source)], CONFIG)
+        add_batch(store, batch)
+        shared = sum(a == b for a, b in zip(batch.new[0].keys[2 * bands :], lede, strict=True))
+        assert shared >= 2
         assert store.candidates([ledes_only]) == [{"source"}]
-        for module in (store_module, redis_module):
-            monkeypatch.setattr(module, "LEDE_BUCKET_CAP", 0)
+        rules(cap=1, min_bands=shared)  # a bucket of exactly the cap, exactly enough bands
+        assert store.candidates([ledes_only]) == [{"source"}]
+        rules(cap=0, min_bands=1)
         assert store.candidates([ledes_only]) == [set()]
-        for module in (store_module, redis_module):
-            monkeypatch.setattr(module, "LEDE_BUCKET_CAP", 1)
-            monkeypatch.setattr(module, "MIN_LEDE_BANDS", bands + 1)
+        rules(cap=1, min_bands=shared + 1)
         assert store.candidates([ledes_only]) == [set()]
 
 
@@ -563,3 +571,20 @@ def test_check_clusters_a_brief_with_a_new_article_and_a_summary_with_an_indexed
             ("port_reopens", ["port_reopens", "port_summary"]),
         ]
         assert result.report.too_short == []
+
+
+def test_probe_rows_are_inserted_within_the_connections_parameter_limit() -> None:
+    """Multi-row INSERTs stay under SQLite's limit on bound parameters (999 before 3.32)."""
+    from news_dedupe.store import _insert_rows
+
+    db = sqlite3.connect(":memory:")
+    if hasattr(db, "setlimit"):
+        db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    db.execute("CREATE TABLE t (a INTEGER, b INTEGER, c INTEGER)")
+    rows = np.arange(3 * 5000, dtype=np.int64).reshape(-1, 3)
+    _insert_rows(db, "t (a, b, c)", rows)
+    assert db.execute("SELECT COUNT(*), SUM(a), MAX(c) FROM t").fetchone() == (
+        5000,
+        int(rows[:, 0].sum()),
+        14999,
+    )

@@ -20,9 +20,10 @@ _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
 PART_BUDGET = 4_000_000
 # A lede bucket holding more documents than this is a common word's or figure's ("said", "1",
-# "mln" at the minimum of both of the band's rows), not a story's: it proposes no pairs, in a run
-# and in an index alike. A restated lede shares some twenty of its 128 bands with its source
-# (lede Jaccard 0.42: 128 * 0.42^2), so losing the few held by common words costs no pair.
+# "mln" at the minimum of both of the band's rows), not a story's: it proposes no pairs (counted
+# over the run in `find`, over the indexed documents in a check). A restated lede shares some
+# twenty of its 128 bands with its source (lede Jaccard 0.42: 128 * 0.42^2), so losing the few
+# held by common words costs no pair.
 LEDE_BUCKET_CAP = 100
 # Two ledes are candidates when they share at least this many lede bands. Ledes of lede Jaccard
 # 0.2 (the exact bar, MIN_LEDE_JACCARD) share 5 of 128 bands on average, and 1 band or none 3% of

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, groupby, islice
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -325,20 +325,16 @@ def candidate_pairs(
     """Pairs proposed by LSH on rare-word MinHash (whole texts, and leads against wholes), by LSH
     on lede MinHash (ledes against ledes), plus every pair of word-identical prose. With `jobs`
     above 1 the ledes are matched on a forked worker meanwhile; the pairs are the same."""
-    global _LEDES
-    pool = pending = None
+    worker = None
     if config.lede_words and jobs > 1 and "fork" in mp.get_all_start_methods():
-        _LEDES = (profiles, config)  # inherited by the forked worker, never pickled
-        pool = mp.get_context("fork").Pool(1, initializer=ignore_sigint)
-        pending = pool.apply_async(_forked_lede_codes)
+        worker = _LedeWorker(profiles, config)
     try:
         pairs = set(_code_pairs(_rare_codes(profiles, rare, config)))
         if config.lede_words:
-            pairs.update(_code_pairs(pending.get() if pending else _lede_codes(profiles, config)))
+            pairs.update(_code_pairs(worker.result() if worker else _lede_codes(profiles, config)))
     finally:
-        if pool is not None:
-            pool.terminate()
-            _LEDES = None
+        if worker is not None:
+            worker.stop()
     by_print: dict[bytes, list[int]] = {}
     for n, p in enumerate(profiles):
         if p.stems:
@@ -391,12 +387,36 @@ def _lede_codes(profiles: list[Profile], config: Config) -> np.ndarray:
     return codes[_similar_ledes(ledes, codes)]
 
 
-_LEDES: tuple[list[Profile], Config] | None = None
+class _LedeWorker:
+    """`_lede_codes` on a forked process (it inherits the profiles, nothing is pickled but the
+    result); a worker that dies (out of memory, killed) is done over in this process."""
+
+    def __init__(self, profiles: list[Profile], config: Config) -> None:
+        self.args = (profiles, config)
+        ctx = mp.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=_send_lede_codes, args=(send, *self.args), daemon=True)
+        self.process.start()
+        send.close()  # the child holds the only sending end: its death ends the pipe
+
+    def result(self) -> np.ndarray:
+        try:
+            codes: np.ndarray = self.receive.recv()
+        except EOFError:
+            codes = _lede_codes(*self.args)
+        return codes
+
+    def stop(self) -> None:
+        self.receive.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
 
 
-def _forked_lede_codes() -> np.ndarray:
-    assert _LEDES is not None
-    return _lede_codes(*_LEDES)
+def _send_lede_codes(send: Any, profiles: list[Profile], config: Config) -> None:
+    ignore_sigint()
+    send.send(_lede_codes(profiles, config))
+    send.close()
 
 
 class Profiled(NamedTuple):

@@ -441,9 +441,9 @@ def _fetch_codes(cursor: sqlite3.Cursor) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int64)
 
 
-# Rows a multi-row INSERT binds at once: one statement of many rows binds parameters in C,
-# four times faster than executemany's row by row (SQLite allows 32,766 parameters).
-_INSERT_ROWS = 8000
+# Parameters a multi-row INSERT binds at once: one statement of many rows binds them in C, four
+# times faster than executemany's row by row. SQLite allows 32,766 since 3.32, 999 before.
+_INSERT_PARAMETERS = 24_000
 
 
 def _insert_rows(db: sqlite3.Connection, table: str, rows: np.ndarray) -> None:
@@ -451,7 +451,9 @@ def _insert_rows(db: sqlite3.Connection, table: str, rows: np.ndarray) -> None:
     width = rows.shape[1]
     # one flat list of ints: a list a row would be a million objects for the garbage collector
     values = rows.ravel().tolist()
-    step = _INSERT_ROWS * width
+    which = getattr(sqlite3, "SQLITE_LIMIT_VARIABLE_NUMBER", None)  # Python 3.11 and later
+    limit = int(getattr(db, "getlimit")(which)) if which is not None else 999  # noqa: B009 (3.10 stubs)
+    step = max(1, min(_INSERT_PARAMETERS, limit) // width) * width
     for k in range(0, len(values), step):
         part = values[k : k + step]
         marks = ",".join(["(" + ",".join("?" * width) + ")"] * (len(part) // width))
@@ -716,6 +718,10 @@ class SQLiteStore(Store):
         db.execute("COMMIT")
 
     def _open(self, config: Config | None, create: bool) -> dict[str, str]:
+        if sqlite3.sqlite_version_info < (3, 15):  # row values in the look-up
+            raise StoreError(
+                f"{self.path}: an index needs SQLite 3.15 or newer, this is {sqlite3.sqlite_version}"
+            )
         db = self._db
         db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
         for _ in range(50):  # two processes creating one file race to set the mode
@@ -1141,7 +1147,7 @@ def check_batch(
         progress("load", len(loaded), len(compared))
     union = new + [loaded[i] for i in sorted(loaded) if i not in new_ids]
     at = {p.id: n for n, p in enumerate(union)}
-    pairs = set(candidate_pairs(new, batch.rare, config))
+    pairs = set(candidate_pairs(new, batch.rare, config, jobs))
     for n, ids in enumerate(hits):
         pairs.update((n, at[i]) for i in ids if i in at and i not in new_ids)
     if progress:
