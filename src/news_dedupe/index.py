@@ -18,7 +18,7 @@ from .arrays import distinct
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
-PART_BUDGET = 4_000_000
+PART_BUDGET = 1_000_000
 # A lede bucket holding more documents than this is a common word's or figure's ("said", "1",
 # "mln" at the minimum of both of the band's rows), not a story's: it proposes no pairs (counted
 # over the run in `find`, over the indexed documents in a check). A restated lede shares some
