@@ -51,6 +51,7 @@ from .pipeline import (
     MIN_LEDE_STEMS,
     Progress,
     Report,
+    Words,
     candidate_pairs,
     chrome_segments,
     ignore_sigint,
@@ -243,7 +244,11 @@ NO_KEY = -1
 
 
 def doc_keys(
-    signer: Signer, p: Profile, rare: set[str], config: Config, chrome: Collection[tuple[str, ...]] = ()
+    signer: Signer,
+    p: Profile,
+    rare: Collection[str],
+    config: Config,
+    chrome: Collection[tuple[str, ...]] = (),
 ) -> tuple[int, ...]:
     """A document's band keys: those of its whole rare-word sketch (bands 0 .. B - 1), of its
     lead sketch (`pipeline.lead_words`, bands B .. 2B - 1) and of its lede sketch
@@ -1047,7 +1052,7 @@ class Batch:
 
     documents: int  # read
     new: list[NewDoc]  # long enough to judge and not indexed yet, sorted by id
-    rare: list[set[str]]  # rare words of each of `new`, with the stored frequencies
+    rare: list[Words]  # rare words of each of `new`, with the stored frequencies
     already: list[tuple[Profile, IndexedDoc]]  # ids that are indexed already: not checked again
     too_short: list[str]
     index_size: int  # documents in the index when the batch was signed
