@@ -25,7 +25,7 @@ def fake_profile(doc_id: str, n_segments: int) -> Profile:
         segments=[],
         stems=stems,
         lengths=np.array([SEG] * n_segments, dtype=np.int64),
-        shingles=np.empty(0, dtype=np.uint64),
+        shingles=np.empty(0, dtype=np.uint32),
         fingerprint=doc_id.encode(),
     )
 

@@ -319,7 +319,7 @@ def test_rare_words_follow_their_definition(stored):
         for n in range(rng.randrange(10, 40)):
             words = rng.sample(vocab, rng.randrange(1, 12))
             profiles.append(
-                Profile(f"d{n}", 0, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, np.uint64), b"", words)
+                Profile(f"d{n}", 0, [], [], np.zeros(0, dtype=np.int64), np.zeros(0, np.uint32), b"", words)
             )
         df = {w: rng.randrange(0, 8) for w in rng.sample(vocab, 30)} if stored else None
         n_docs = 25 if stored else 0

@@ -49,7 +49,7 @@ class Profile:
     segments: list[Segment]  # prose segments only, capped at config.max_segments
     stems: list[tuple[str, ...]]
     lengths: np.ndarray
-    shingles: np.ndarray  # sorted distinct 64-bit hashes of word n-grams (text.shingle_hashes)
+    shingles: np.ndarray  # sorted distinct 32-bit hashes of word n-grams (text.shingle_hashes)
     fingerprint: bytes  # equal for texts whose prose is word-for-word the same
     content: list[str] = field(default_factory=list)  # stemmed content words, for rarity
     figures: list[tuple[str, ...]] = field(default_factory=list)  # numbers of each prose segment
