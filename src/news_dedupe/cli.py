@@ -23,7 +23,7 @@ from .document import Document
 from .errors import DedupeError
 from .loader import LoadOptions, LoadWarning, load
 from .pipeline import find_duplicates
-from .report import FORMATS, render
+from .report import FORMATS, render_chunks
 
 EXIT_DUPLICATES = 1
 EXIT_ERROR = 2
@@ -56,9 +56,12 @@ class Output:
     def __init__(self, path: str | None) -> None:
         self.path = path
 
-    def write(self, text: str) -> None:
+    def write(self, text: str | Iterable[str]) -> None:
+        """Write `text`, or its pieces as they come (a failure midway leaves no file behind)."""
+        chunks = [text] if isinstance(text, str) else text
         if not self.path or self.path == "-":
-            click.echo(text, nl=False)
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
             return
         target = os.path.realpath(self.path)  # replace a symbolic link's target, not the link
         try:
@@ -68,7 +71,7 @@ class Output:
         if mode is not None and not stat.S_ISREG(mode):
             try:
                 with open(target, "w", encoding="utf-8", newline="") as fh:
-                    fh.write(text)
+                    fh.writelines(chunks)
             except OSError as err:
                 raise DedupeError(f"{self.path}: cannot write output ({err.strerror})") from err
             return
@@ -79,7 +82,7 @@ class Output:
         try:
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                 os.fchmod(fh.fileno(), stat.S_IMODE(mode) if mode is not None else 0o666 & ~_umask())
-                fh.write(text)
+                fh.writelines(chunks)
             os.replace(tmp, target)
         except BaseException as err:
             os.unlink(tmp)
@@ -325,6 +328,7 @@ def find_command(
 
     docs = read_documents(paths, messages, load)
     report = find_duplicates(remember(docs), config, progress=messages.progress, jobs=jobs)
+    report.detector = None  # nothing here scores again: every profile is freed before rendering
     report.skipped = messages.skipped
     for doc_id in report.too_short:
         messages.note(
@@ -334,7 +338,7 @@ def find_command(
     if report.documents - len(report.too_short) < 1:
         raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
     messages.info(f"{report.candidates} candidate pairs, {report.verified} verified as duplicates")
-    Output(output).write(render(report, fmt))
+    Output(output).write(render_chunks(report, fmt))
     if fail_on_duplicates and report.clusters:
         sys.exit(EXIT_DUPLICATES)
 

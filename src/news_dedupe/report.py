@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+import textwrap
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from .cluster import Cluster, Member
@@ -86,15 +87,30 @@ def summary_line(report: Report) -> str:
 
 
 def to_json(report: Report) -> str:
-    data = {
+    return "".join(json_chunks(report))
+
+
+def json_chunks(report: Report) -> Iterator[str]:
+    """`to_json` a cluster at a time: the same text, without holding every cluster's dict and
+    the encoder's millions of small pieces at once (190 MB for 25,000 clusters)."""
+    head = {
         "version": SCHEMA_VERSION,
         "config": report.config.as_dict(),
         "documents": report.documents,
         "too_short": report.too_short,
         "skipped": report.skipped,
-        "clusters": [cluster_dict(c, n) for n, c in enumerate(report.clusters, start=1)],
     }
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    if not report.clusters:
+        yield json.dumps({**head, "clusters": []}, indent=2, ensure_ascii=False) + "\n"
+        return
+    opening = json.dumps(head, indent=2, ensure_ascii=False)
+    yield opening[: -len("\n}")] + ',\n  "clusters": [\n'
+    last = len(report.clusters)
+    for n, cluster in enumerate(report.clusters, start=1):
+        # a cluster's lines as json.dumps nests them two levels down (JSON text has no raw newline)
+        text = json.dumps(cluster_dict(cluster, n), indent=2, ensure_ascii=False)
+        yield textwrap.indent(text, "    ") + (",\n" if n < last else "\n")
+    yield "  ]\n}\n"
 
 
 def to_jsonl(report: Report) -> str:
@@ -140,3 +156,11 @@ RENDERERS: dict[str, Callable[[Report], str]] = {
 
 def render(report: Report, fmt: str) -> str:
     return RENDERERS[fmt](report)
+
+
+def render_chunks(report: Report, fmt: str) -> Iterator[str]:
+    """`render` in pieces, to be written as they come (JSON a cluster at a time)."""
+    if fmt == "json":
+        yield from json_chunks(report)
+    else:
+        yield render(report, fmt)
