@@ -509,3 +509,14 @@ def test_site_chrome_at_the_top_is_no_lede():
     assert "headl" in lede_words(docs[0], config)  # without the run's counts it would lead
     rare = [{f"only{n}"} for n in range(60)]  # no rare word in common
     assert candidate_pairs(docs, rare, config) == []
+
+
+def test_pair_codes_read_as_the_pairs_they_hold():
+    """PairCodes holds (i, j) pairs as i << 32 | j codes and reads like the list of them,
+    sliced and indexed alike, across its reading blocks."""
+    pairs = [(i, j) for i in range(0, 1200, 3) for j in range(i + 1, i + 1400, 7)]
+    codes = pipeline.PairCodes(np.array([i << 32 | j for i, j in pairs], dtype=np.int64))
+    assert len(codes) == len(pairs) > 65_536
+    assert list(codes) == pairs
+    assert codes[5] == pairs[5] and codes[-1] == pairs[-1]
+    assert list(codes[100:70_000]) == pairs[100:70_000]

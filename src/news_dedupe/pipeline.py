@@ -14,11 +14,12 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, groupby, islice
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 from scipy import sparse
 
+from .arrays import distinct
 from .briefs import attach_briefs, explain_brief, match_briefs
 from .cluster import Cluster, build_clusters
 from .config import Config
@@ -333,16 +334,24 @@ def _similar_ledes(ledes: list[set[str]], codes: np.ndarray) -> np.ndarray:
 def candidate_pairs(
     profiles: list[Profile], rare: Sequence[Collection[str]], config: Config, jobs: int = 1
 ) -> list[tuple[int, int]]:
+    """`candidate_codes` as a sorted list of (i, j) pairs, i < j."""
+    return list(PairCodes(candidate_codes(profiles, rare, config, jobs)))
+
+
+def candidate_codes(
+    profiles: list[Profile], rare: Sequence[Collection[str]], config: Config, jobs: int = 1
+) -> np.ndarray:
     """Pairs proposed by LSH on rare-word MinHash (whole texts, and leads against wholes), by LSH
-    on lede MinHash (ledes against ledes), plus every pair of word-identical prose. With `jobs`
-    above 1 the ledes are matched on a forked worker meanwhile; the pairs are the same."""
+    on lede MinHash (ledes against ledes), plus every pair of word-identical prose, as sorted
+    distinct codes (i << 32 | j, i < j). With `jobs` above 1 the ledes are matched on a forked
+    worker meanwhile; the pairs are the same."""
     worker = None
     if config.lede_words and jobs > 1 and "fork" in mp.get_all_start_methods():
         worker = _LedeWorker(profiles, config)
     try:
-        pairs = set(_code_pairs(_rare_codes(profiles, rare, config)))
+        found = [_rare_codes(profiles, rare, config)]
         if config.lede_words:
-            pairs.update(_code_pairs(worker.result() if worker else _lede_codes(profiles, config)))
+            found.append(worker.result() if worker else _lede_codes(profiles, config))
     finally:
         if worker is not None:
             worker.stop()
@@ -350,9 +359,34 @@ def candidate_pairs(
     for n, p in enumerate(profiles):
         if p.stems:
             by_print.setdefault(p.fingerprint, []).append(n)
-    for group in by_print.values():
-        pairs.update((a, b) for i, a in enumerate(group) for b in group[i + 1 :])
-    return sorted(pairs)
+    same = [a << 32 | b for group in by_print.values() for i, a in enumerate(group) for b in group[i + 1 :]]
+    found.append(np.array(same, dtype=np.int64))
+    return distinct(np.concatenate(found))
+
+
+class PairCodes(Sequence[tuple[int, int]]):
+    """Candidate pairs held as sorted codes (i << 32 | j) and read as (i, j): 8 bytes a pair,
+    where a list of tuples takes about 110 (250 MB for 2.3 million pairs)."""
+
+    def __init__(self, codes: np.ndarray) -> None:
+        self.codes = codes
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    @overload
+    def __getitem__(self, k: int) -> tuple[int, int]: ...
+    @overload
+    def __getitem__(self, k: slice) -> PairCodes: ...
+    def __getitem__(self, k: int | slice) -> tuple[int, int] | PairCodes:
+        if isinstance(k, slice):
+            return PairCodes(self.codes[k])
+        code = int(self.codes[k])
+        return code >> 32, code & 0xFFFFFFFF
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        for k in range(0, len(self.codes), 65_536):
+            yield from _code_pairs(self.codes[k : k + 65_536])
 
 
 def _code_pairs(codes: np.ndarray) -> Iterator[tuple[int, int]]:
@@ -552,7 +586,7 @@ def find_duplicates(
     rare = rare_words(profiles, config)
     for p in profiles:
         p.content = []  # rarity was its only use
-    candidates = candidate_pairs(profiles, rare, config, jobs)
+    candidates = PairCodes(candidate_codes(profiles, rare, config, jobs))
     del rare
     if progress:
         progress("candidates", len(candidates), len(candidates))
