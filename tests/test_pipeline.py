@@ -341,6 +341,11 @@ def test_identical_prose_is_always_a_candidate():
     text = "The council said on Monday that the new bridge over the river will open in the spring."
     profiles = [profile(n, text, config) for n in ("a", "b")]
     assert candidate_pairs(profiles, [set(), set()], config) == [(0, 1)]
+    other = profile(
+        "other", "A storm closed the harbour at Dover for a second day on Tuesday, officials said.", config
+    )
+    profiles = [profile("c", text, config), other, *profiles]
+    assert candidate_pairs(profiles, [set()] * 4, config) == [(0, 2), (0, 3), (2, 3)]
 
 
 def test_detector_scores_do_not_depend_on_orientation(seed_docs):

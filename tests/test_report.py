@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from news_dedupe.cluster import Cluster, Member
 from news_dedupe.config import Config
@@ -139,6 +141,33 @@ def test_json_keeps_non_ascii_and_ends_with_newline():
     text = to_json(r)
     assert "北京" in text and "Ελλάδα" in text
     assert text.endswith("}\n")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.sampled_from('ab\n"\\\u2028\u2029\x85\r\x1c北é '), max_size=6), max_size=3
+        ),
+        max_size=4,
+    )
+)
+def test_json_written_a_cluster_at_a_time_is_json_dumps_text(groups):
+    """The JSON report, built a cluster at a time, is the very text of json.dumps(indent=2) of the
+    whole report, whatever the ids hold (line and paragraph separators, quotes, newlines)."""
+    clusters = []
+    for k, ids in enumerate(groups):
+        ids = [f"{k}:{i}:{x}" for i, x in enumerate(ids)] or [f"{k}:only"]
+        members = [Member(ids[0], "original", None)] + [
+            Member(i, "identical", scores(i, 1, 1, f"why {i}")) for i in ids[1:]
+        ]
+        clusters.append(Cluster(ids[0], tuple(members)))
+    r = Report(config=Config(), documents=9, clusters=clusters, too_short=["a\u2028b"])
+    text = to_json(r)
+    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    assert [[m["id"] for m in c["members"]] for c in json.loads(text)["clusters"]] == [
+        c.ids for c in clusters
+    ]
 
 
 def test_jsonl_one_cluster_per_line(report):

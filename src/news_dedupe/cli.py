@@ -60,8 +60,7 @@ class Output:
         """Write `text`, or its pieces as they come (a failure midway leaves no file behind)."""
         chunks = [text] if isinstance(text, str) else text
         if not self.path or self.path == "-":
-            for chunk in chunks:
-                click.echo(chunk, nl=False)
+            click.echo("".join(chunks), nl=False)  # whole or not at all, as a file is
             return
         target = os.path.realpath(self.path)  # replace a symbolic link's target, not the link
         try:

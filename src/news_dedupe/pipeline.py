@@ -359,8 +359,11 @@ def candidate_codes(
     for n, p in enumerate(profiles):
         if p.stems:
             by_print.setdefault(p.fingerprint, []).append(n)
-    same = [a << 32 | b for group in by_print.values() for i, a in enumerate(group) for b in group[i + 1 :]]
-    found.append(np.array(same, dtype=np.int64))
+    for group in by_print.values():
+        if len(group) > 1:
+            members = np.array(group, dtype=np.int64)  # ascending: i < j in every pair
+            i, j = np.triu_indices(len(group), 1)
+            found.append(members[i] << 32 | members[j])
     return distinct(np.concatenate(found))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import textwrap
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -107,9 +106,10 @@ def json_chunks(report: Report) -> Iterator[str]:
     yield opening[: -len("\n}")] + ',\n  "clusters": [\n'
     last = len(report.clusters)
     for n, cluster in enumerate(report.clusters, start=1):
-        # a cluster's lines as json.dumps nests them two levels down (JSON text has no raw newline)
+        # a cluster's lines as json.dumps nests them two levels down: "\n" only ever ends a line
+        # (a string's own is escaped), where str.splitlines would also break at U+2028 in an id
         text = json.dumps(cluster_dict(cluster, n), indent=2, ensure_ascii=False)
-        yield textwrap.indent(text, "    ") + (",\n" if n < last else "\n")
+        yield "    " + text.replace("\n", "\n    ") + (",\n" if n < last else "\n")
     yield "  ]\n}\n"
 
 
