@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from news_dedupe.config import Config
-from news_dedupe.verify import PairScores, _chain, align, profile, verify
+from news_dedupe.verify import PairScores, _chain, _shared, align, profile, shared_shingles, verify
 
 ORIGINAL = "001_0cbfd229ab594fd8.txt"
 PAGE = "003_c4c92065ccfd9160.txt"
@@ -280,3 +280,17 @@ def test_shared_count_of_sorted_arrays_equals_intersect1d():
         a = np.unique(rng.integers(0, 1000, size_a, dtype=np.uint64))
         b = np.unique(rng.integers(0, 1000, size_b, dtype=np.uint64))
         assert _shared(a, b) == np.intersect1d(a, b, assume_unique=True).size
+
+
+def test_shingles_shared_with_many_at_once_are_those_shared_pair_by_pair(seed_docs):
+    """shared_shingles(x, ys) counts, for each y, the shingles x and y have in common, as one
+    pair at a time does; an empty text shares none."""
+    config = Config()
+    profiles = [profile(k, d.text, config) for k, d in sorted(seed_docs.items())]
+    empty = profile("empty", "", config)
+    for x in profiles:
+        ys = [*profiles, empty, x]
+        counts = shared_shingles(x, ys).tolist()
+        assert counts == [_shared(x.shingles, y.shingles) for y in ys]
+        assert counts[-2] == 0 and counts[-1] == len(x.shingles)
+    assert shared_shingles(empty, profiles).tolist() == [0] * len(profiles)

@@ -35,6 +35,7 @@ from .verify import (
     align,
     profile,
     segment_similarity,
+    shared_shingles,
     verify,
     verify_duplicate,
 )
@@ -162,13 +163,13 @@ def _verify_pairs(
         if x.stems and len(x.stems) * width <= MAX_BLOCK:
             block = segment_similarity(x.stems, [s for y in ys for s in y.stems], config.segment_match)
         start = 0
-        for y in ys:
+        for y, inter in zip(ys, shared_shingles(x, ys).tolist(), strict=True):
             part = None if block is None else block[:, start : start + len(y.stems)]
             start += len(y.stems)
             a, b = detector.canonical(x.id, y.id)
             if part is not None and a != x.id:
                 part = part.T  # Indel similarity is symmetric
-            p = verify_duplicate(profiles[a], profiles[b], config, part)
+            p = verify_duplicate(profiles[a], profiles[b], config, part, inter)
             if p is not None:
                 out.append(p)
     return out

@@ -307,19 +307,40 @@ def verify(a: Profile, b: Profile, config: Config) -> PairScores:
 
 
 def verify_duplicate(
-    a: Profile, b: Profile, config: Config, matrix: np.ndarray | None = None
+    a: Profile, b: Profile, config: Config, matrix: np.ndarray | None = None, inter: int | None = None
 ) -> PairScores | None:
     """The pair's scores when it is a duplicate, else None: bulk verification keeps only
     duplicates, so a pair that no rule can accept is dropped before its scores are complete.
-    `matrix`, when given, is `similarity_matrix(a, b, config.segment_match)` computed already."""
-    scores = _score(a, b, config, rejects=False, matrix=matrix)
+    `matrix`, when given, is `similarity_matrix(a, b, config.segment_match)` computed already,
+    and `inter` the number of shingles the two share (`shared_shingles`)."""
+    scores = _score(a, b, config, rejects=False, matrix=matrix, inter=inter)
     return scores if scores is not None and scores.duplicate else None
 
 
+def shared_shingles(x: Profile, ys: Sequence[Profile]) -> np.ndarray:
+    """The number of shingles x shares with each of `ys`, in one pass (per pair, numpy's call
+    overhead outweighs the work on a few hundred values)."""
+    lengths = np.array([len(y.shingles) for y in ys], dtype=np.int64)
+    if not len(x.shingles) or not lengths.sum():
+        return np.zeros(len(ys), dtype=np.int64)
+    flat = np.concatenate([y.shingles for y in ys])
+    at = np.searchsorted(x.shingles, flat)
+    at[at == len(x.shingles)] = 0
+    hits = np.concatenate(([0], np.cumsum(x.shingles[at] == flat)))
+    ends = np.cumsum(lengths)
+    return hits[ends] - hits[ends - lengths]
+
+
 def _score(
-    a: Profile, b: Profile, config: Config, rejects: bool, matrix: np.ndarray | None = None
+    a: Profile,
+    b: Profile,
+    config: Config,
+    rejects: bool,
+    matrix: np.ndarray | None = None,
+    inter: int | None = None,
 ) -> PairScores | None:
-    inter = _shared(a.shingles, b.shingles)
+    if inter is None:
+        inter = _shared(a.shingles, b.shingles)
     union = len(a.shingles) + len(b.shingles) - inter
     jaccard = inter / union if union else 0.0
     cont_a = inter / len(a.shingles) if len(a.shingles) else 0.0
