@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from .arrays import distinct
+from .arrays import distinct, run_starts
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -229,7 +229,7 @@ def _best(
     # codes come sorted by x then y: a stable sort on (x, fewer bands) keeps y ascending
     order = np.argsort(x << 9 | (511 - counts), kind="stable")
     xs, cs = x[order], counts[order]
-    starts = np.flatnonzero(np.concatenate(([True], xs[1:] != xs[:-1])))
+    starts = run_starts(xs)
     sizes = np.diff(np.concatenate((starts, [len(xs)])))
     group = np.repeat(np.arange(len(starts)), sizes)
     cut = np.zeros(len(starts), dtype=np.int64)  # count of the per_doc-th best, 0 if fewer
@@ -242,7 +242,7 @@ def _best(
     # tied pairs come by group then y: a stable sort on (group, fewer equal values) keeps y ascending
     rank_order = np.argsort(group[tied] << 9 | (511 - whole(x[at], y[at])), kind="stable")
     tg = group[tied][rank_order]
-    tie_starts = np.flatnonzero(np.concatenate(([True], tg[1:] != tg[:-1]))) if len(tg) else tg
+    tie_starts = run_starts(tg)
     tie_rank = np.arange(len(tg)) - np.repeat(tie_starts, np.diff(np.concatenate((tie_starts, [len(tg)]))))
     chosen = np.concatenate((order[sure], at[rank_order[tie_rank < slots[tg]]]))
     return np.sort(codes[chosen])

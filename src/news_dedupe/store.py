@@ -41,7 +41,7 @@ import datasketch
 import numpy as np
 
 from . import config as config_module
-from .arrays import distinct
+from .arrays import distinct, run_starts
 from .briefs import attach_briefs, match_briefs
 from .config import Config
 from .document import Document
@@ -465,13 +465,6 @@ def _insert_rows(db: sqlite3.Connection, table: str, rows: np.ndarray) -> None:
         db.execute(f"INSERT INTO {table} VALUES {marks}", part)
 
 
-def _run_starts(values: np.ndarray) -> np.ndarray:
-    """Where each run of equal values of a sorted array starts."""
-    if not len(values):
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
-
-
 def _contenders(pairs: np.ndarray, shared: np.ndarray, per_doc: int) -> tuple[np.ndarray, np.ndarray]:
     """The (query << 32 | document) pairs that `best` could keep, each once with its highest
     count: those of a query's `per_doc` best counts. Whatever falls below is outranked anyway,
@@ -486,7 +479,7 @@ def _contenders(pairs: np.ndarray, shared: np.ndarray, per_doc: int) -> tuple[np
     query = pairs >> 32
     order = np.lexsort((-shared, query))
     ranked_query, ranked = query[order], shared[order]
-    starts = np.flatnonzero(np.concatenate(([True], ranked_query[1:] != ranked_query[:-1])))
+    starts = run_starts(ranked_query)
     sizes = np.diff(np.concatenate((starts, [len(ranked)])))
     cut = np.zeros(len(starts), dtype=np.int64)  # count of the per_doc-th best, 0 if fewer
     full = sizes > per_doc
@@ -852,11 +845,11 @@ class SQLiteStore(Store):
             met = hits >> width  # query << 32 | document, sorted
             band = hits & ((1 << width) - 1)
             del hits
-            starts = _run_starts(met)
+            starts = run_starts(met)
             pairs = met[starts]
             # a band number met by the whole, the lead and the lede sketch counts once
             counted = distinct(met << width | band % bands) >> width
-            shared = np.diff(np.append(_run_starts(counted), len(counted)))
+            shared = np.diff(np.append(run_starts(counted), len(counted)))
             # pairs met by ledes alone need MIN_LEDE_BANDS lede bands, as in `find`
             lowest = np.minimum.reduceat(band, starts) if len(band) else band
             lede_only = lowest >= 2 * bands
