@@ -10,7 +10,7 @@ sentence: headline, kicker, site chrome) and joins the cluster of the best one i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -37,26 +37,31 @@ def _content(line: str, length: int) -> set[str]:
     return {t[:length] for t in line.split() if t not in STOPWORDS}
 
 
-def match_briefs(briefs: dict[str, str], profiles: Sequence[Profile], config: Config) -> list[BriefMatch]:
-    """Each brief's best match among the head lines of `profiles`, when it reaches
-    `config.brief_match`; sorted by brief id.
+def match_briefs(
+    briefs: dict[str, str],
+    profiles: Iterable[Profile] | Iterable[tuple[str, tuple[str, ...]]],
+    config: Config,
+) -> list[BriefMatch]:
+    """Each brief's best match among the head lines of `profiles` (or of (id, head lines) pairs),
+    when it reaches `config.brief_match`; sorted by brief id.
 
     A head line found at the top of more documents than a rare word may be (`Config.rare_cutoff`)
     is site chrome, shared by unrelated articles, and never matched.
     """
     if not briefs or not config.brief_match:
         return []
-    total = len(profiles) + len(briefs)
+    tops = [(p.id, p.heads) if isinstance(p, Profile) else p for p in profiles]
+    total = len(tops) + len(briefs)
     cutoff = config.rare_cutoff(total)
-    df = Counter(h for p in profiles for h in p.heads)
+    df = Counter(h for _, lines in tops for h in lines)
     length = config.stem_length
     postings: dict[str, list[tuple[str, str]]] = {}
-    for p in profiles:
-        for h in p.heads:
+    for doc_id, lines in tops:
+        for h in lines:
             words = _content(h, length)
             if df[h] <= cutoff and len(words) >= HEAD_MIN_CONTENT:
                 for w in words:
-                    postings.setdefault(w, []).append((p.id, h))
+                    postings.setdefault(w, []).append((doc_id, h))
     out = []
     for brief_id in sorted(briefs):
         text = briefs[brief_id]

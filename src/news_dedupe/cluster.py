@@ -8,7 +8,7 @@ separate regions: it then joins the cluster of each region's story but links non
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import Config
@@ -100,7 +100,7 @@ def relation(p: PairScores, original: Profile, member: Profile, config: Config) 
 
 
 def build_clusters(
-    profiles: dict[str, Profile],
+    profiles: Mapping[str, Profile],
     pairs: Sequence[PairScores],
     score: Callable[[str, str], PairScores],
     config: Config,
@@ -160,7 +160,7 @@ def build_clusters(
 
 def _copies(
     stars: list[Cluster],
-    profiles: dict[str, Profile],
+    profiles: Mapping[str, Profile],
     score: Callable[[str, str], PairScores],
     config: Config,
 ) -> list[Cluster]:
@@ -187,7 +187,7 @@ def _copies(
 def _stars(
     ids: list[str],
     composite: set[str],
-    profiles: dict[str, Profile],
+    profiles: Mapping[str, Profile],
     score: Callable[[str, str], PairScores],
     config: Config,
 ) -> list[Cluster]:
@@ -213,7 +213,7 @@ def _stars(
 def choose_original(
     ids: list[str],
     composite: set[str],
-    profiles: dict[str, Profile],
+    profiles: Mapping[str, Profile],
     score: Callable[[str, str], PairScores],
     config: Config,
 ) -> str:

@@ -27,6 +27,7 @@ from .document import Document
 from .errors import InputError
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, CandidateIndex
 from .signature import Signer
+from .spill import ProfileSpill, ProfileView
 from .text import STOPWORDS
 from .verify import (
     LEDE_WORDS,
@@ -39,6 +40,7 @@ from .verify import (
     verify,
     verify_duplicate,
 )
+from .vocabulary import Vocabulary
 
 Progress = Callable[[str, int, int], None]
 # The lead sketch covers at least this many words (about a paragraph) of a long text.
@@ -67,15 +69,16 @@ class Report:
 class Detector:
     """Holds the profiles of one run and scores any pair of them, caching each pair once."""
 
-    def __init__(self, profiles: dict[str, Profile], config: Config) -> None:
+    def __init__(self, profiles: Mapping[str, Profile], config: Config) -> None:
         self.profiles = profiles
         self.config = config
         self._cache: dict[tuple[str, str], PairScores] = {}
+        self._size = profiles.size if isinstance(profiles, ProfileView) else lambda d: profiles[d].size
 
     def canonical(self, x: str, y: str) -> tuple[str, str]:
         """The orientation every pair is aligned in: the shorter text first, then the smaller id,
         so that a result never depends on input order."""
-        a, b = sorted((x, y), key=lambda d: (self.profiles[d].size, d))
+        a, b = sorted((x, y), key=lambda d: (self._size(d), d))
         return a, b
 
     def score(self, x: str, y: str) -> PairScores:
@@ -191,7 +194,7 @@ Words = tuple[str, ...]
 
 
 def rare_words(
-    profiles: list[Profile], config: Config, df: Mapping[str, int] | None = None, n_docs: int = 0
+    profiles: Sequence[Profile], config: Config, df: Mapping[str, int] | None = None, n_docs: int = 0
 ) -> list[Words]:
     """Each document's content words that occur in few documents.
 
@@ -219,6 +222,30 @@ def rare_words(
     return out
 
 
+def rare_chars(spill: ProfileSpill, config: Config) -> list[str]:
+    """`rare_words` of a spill's profiles, coded (each a string of distinct characters): document
+    frequencies by one count over the coded content words, rarity by array look-ups."""
+    contents = (spill.content(k) for k in range(len(spill)))
+    if len(spill) < config.rare_min_docs:
+        return [c.tobytes().decode("utf-32-le") for c in contents]
+    df = np.zeros(0x110000, dtype=np.int64)
+    for k in range(0, len(spill), 10_000):
+        chunk = [spill.content(n) for n in range(k, min(k + 10_000, len(spill)))]
+        df += np.bincount(np.concatenate(chunk), minlength=len(df)) if chunk else 0
+    cutoff = config.rare_cutoff(len(spill))
+    word = spill.vocabulary.word
+    out = []
+    for codes in contents:
+        rare = codes[df[codes] <= cutoff]
+        if len(rare) < config.min_rare:
+            rare = np.array(
+                sorted(codes.tolist(), key=lambda c: (df[c], word(chr(c))))[: config.min_rare],
+                dtype=np.uint32,
+            )
+        out.append(rare.astype(np.uint32).tobytes().decode("utf-32-le"))
+    return out
+
+
 def lead_words(p: Profile, rare: Collection[str], config: Config) -> set[str]:
     """Rare words of the first third of a document's prose (at least LEAD_MIN_TOKENS); empty
     below `config.lead_min_words`, where the lead would not differ much from the whole."""
@@ -233,10 +260,12 @@ def lead_words(p: Profile, rare: Collection[str], config: Config) -> set[str]:
     return set(lead).intersection(rare)
 
 
-def lede_words(p: Profile, config: Config, chrome: Collection[tuple[str, ...]] = ()) -> set[str]:
+def lede_words(
+    p: Profile, config: Config, chrome: Collection[Sequence[str]] = (), stop: Collection[str] | None = None
+) -> set[str]:
     """Content stems of a document's lede: its first `config.lede_words` prose tokens (whole
-    sentences of at least LEDE_WORDS tokens that are not site `chrome`), or nothing when
-    `lede_words` is 0.
+    sentences of at least LEDE_WORDS tokens that are not site `chrome`), less the stemmed
+    stopwords (`stop`, when the stems are coded), or nothing when `lede_words` is 0.
 
     A summary, a truncated copy and most rewrites restate the lede: its names and its verbs stay
     although the rest of the text is cut or reworded, so two ledes share content words where
@@ -251,20 +280,20 @@ def lede_words(p: Profile, config: Config, chrome: Collection[tuple[str, ...]] =
         out.extend(stems)
         if len(out) >= config.lede_words:
             break
-    return set(out) - _stemmed_stopwords(config.stem_length)
+    return set(out).difference(_stemmed_stopwords(config.stem_length) if stop is None else stop)
 
 
 # Sentences counted at the top of each document when looking for site chrome.
 CHROME_SEGMENTS = 8
 
 
-def chrome_segments(profiles: Sequence[Profile], config: Config) -> frozenset[tuple[str, ...]]:
+def chrome_segments(profiles: Sequence[Profile], config: Config) -> frozenset[Sequence[str]]:
     """Sentences found near the top of more documents than a rare word may be in (`Config.rare_cutoff`):
     site chrome ("For the latest headlines, follow our channel"), which no lede may start with,
     or unrelated articles of one site would meet there."""
     if len(profiles) < config.rare_min_docs:
         return frozenset()
-    counts: Counter[tuple[str, ...]] = Counter()
+    counts: Counter[Sequence[str]] = Counter()
     for p in profiles:
         counts.update(set(p.stems[:CHROME_SEGMENTS]))
     cutoff = config.rare_cutoff(len(profiles))
@@ -333,33 +362,41 @@ def _similar_ledes(ledes: list[set[str]], codes: np.ndarray) -> np.ndarray:
 
 
 def candidate_pairs(
-    profiles: list[Profile], rare: Sequence[Collection[str]], config: Config, jobs: int = 1
+    profiles: Sequence[Profile], rare: Sequence[Collection[str]], config: Config, jobs: int = 1
 ) -> list[tuple[int, int]]:
     """`candidate_codes` as a sorted list of (i, j) pairs, i < j."""
     return list(PairCodes(candidate_codes(profiles, rare, config, jobs)))
 
 
 def candidate_codes(
-    profiles: list[Profile], rare: Sequence[Collection[str]], config: Config, jobs: int = 1
+    profiles: Sequence[Profile],
+    rare: Sequence[Collection[str]],
+    config: Config,
+    jobs: int = 1,
+    vocabulary: Vocabulary | None = None,
 ) -> np.ndarray:
     """Pairs proposed by LSH on rare-word MinHash (whole texts, and leads against wholes), by LSH
     on lede MinHash (ledes against ledes), plus every pair of word-identical prose, as sorted
     distinct codes (i << 32 | j, i < j). With `jobs` above 1 the ledes are matched on a forked
-    worker meanwhile; the pairs are the same."""
+    worker meanwhile; the pairs are the same. With a `vocabulary`, stems and rare words are
+    coded in it (`ProfileSpill`), and words are spelled out only to be hashed."""
     worker = None
     if config.lede_words and jobs > 1 and "fork" in mp.get_all_start_methods():
-        worker = _LedeWorker(profiles, config)
+        worker = _LedeWorker(profiles, config, vocabulary)
     try:
-        found = [_rare_codes(profiles, rare, config)]
+        found = [_rare_codes(profiles, rare, config, vocabulary)]
         if config.lede_words:
-            found.append(worker.result() if worker else _lede_codes(profiles, config))
+            found.append(worker.result() if worker else _lede_codes(profiles, config, vocabulary))
     finally:
         if worker is not None:
             worker.stop()
+    prints = profiles.fingerprints() if isinstance(profiles, ProfileSpill) else None
     by_print: dict[bytes, list[int]] = {}
-    for n, p in enumerate(profiles):
-        if p.stems:
-            by_print.setdefault(p.fingerprint, []).append(n)
+    for n in range(len(profiles)):
+        if prints is not None:
+            by_print.setdefault(prints[n], []).append(n)
+        elif profiles[n].stems:
+            by_print.setdefault(profiles[n].fingerprint, []).append(n)
     for group in by_print.values():
         if len(group) > 1:
             members = np.array(group, dtype=np.int64)  # ascending: i < j in every pair
@@ -397,20 +434,34 @@ def _code_pairs(codes: np.ndarray) -> Iterator[tuple[int, int]]:
     return zip((codes >> 32).tolist(), (codes & 0xFFFFFFFF).tolist(), strict=True)
 
 
-def _rare_codes(profiles: list[Profile], rare: Sequence[Collection[str]], config: Config) -> np.ndarray:
+def _spelling(vocabulary: Vocabulary | None) -> Callable[[Collection[str]], list[str]]:
+    """What a sketch hashes of a word set: the words themselves, spelled out when coded."""
+    if vocabulary is None:
+        return sorted
+    return vocabulary.spell
+
+
+def _rare_codes(
+    profiles: Sequence[Profile],
+    rare: Sequence[Collection[str]],
+    config: Config,
+    vocabulary: Vocabulary | None = None,
+) -> np.ndarray:
     """Candidate codes (smaller << 32 | larger) of rare-word MinHash: whole against whole, lead
     against whole."""
     signer = Signer(config.num_perm, config.seed)
+    spell = _spelling(vocabulary)
     index = CandidateIndex(config.num_perm, config.lsh_bands)
     signed = [n for n, words in enumerate(rare) if words]
-    leads = [sorted(lead_words(profiles[n], rare[n], config)) for n in signed]
+    wholes = signer.hashvalues_many([spell(rare[n]) for n in signed])
+    leads = [spell(lead_words(profiles[n], rare[n], config)) for n in signed]
     index.add_many(
         np.array(signed, dtype=np.int64),
-        signer.hashvalues_many([sorted(rare[n]) for n in signed]),
+        wholes,
         np.array([n for n, lead in zip(signed, leads, strict=True) if lead], dtype=np.int64),
         signer.hashvalues_many([lead for lead in leads if lead]),
     )
-    del leads
+    del leads, wholes
     # LSH is a net: with 2 rows per band it also catches pairs whose true rare-word Jaccard is
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
@@ -419,18 +470,22 @@ def _rare_codes(profiles: list[Profile], rare: Sequence[Collection[str]], config
     return codes[_overlapping(rare, codes)]
 
 
-def _lede_codes(profiles: list[Profile], config: Config) -> np.ndarray:
+def _lede_codes(
+    profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None = None
+) -> np.ndarray:
     """Candidate codes of lede MinHash: ledes meet ledes only, in an index of their own, with
     their own best candidates."""
     signer = Signer(config.num_perm, config.seed)
+    spell = _spelling(vocabulary)
+    stop = None if vocabulary is None else set(vocabulary.known(_stemmed_stopwords(config.stem_length)))
     chrome = chrome_segments(profiles, config)
-    ledes = [lede_words(p, config, chrome) for p in profiles]
+    ledes = [lede_words(p, config, chrome, stop) for p in profiles]
     signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
     lede_index = CandidateIndex(
         config.num_perm, config.lsh_bands, max_bucket=LEDE_BUCKET_CAP, min_shared=MIN_LEDE_BANDS
     )
     lede_index.add_many(
-        np.array(signed, dtype=np.int64), signer.hashvalues_many([sorted(ledes[n]) for n in signed])
+        np.array(signed, dtype=np.int64), signer.hashvalues_many([spell(ledes[n]) for n in signed])
     )
     codes = lede_index.candidates(config.candidates_per_doc or None)
     return codes[_similar_ledes(ledes, codes)]
@@ -440,8 +495,8 @@ class _LedeWorker:
     """`_lede_codes` on a forked process (it inherits the profiles, nothing is pickled but the
     result); a worker that dies (out of memory, killed) is done over in this process."""
 
-    def __init__(self, profiles: list[Profile], config: Config) -> None:
-        self.args = (profiles, config)
+    def __init__(self, profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None) -> None:
+        self.args = (profiles, config, vocabulary)
         ctx = mp.get_context("fork")
         self.receive, send = ctx.Pipe(duplex=False)
         self.process = ctx.Process(target=_send_lede_codes, args=(send, *self.args), daemon=True)
@@ -462,9 +517,11 @@ class _LedeWorker:
         self.process.join()
 
 
-def _send_lede_codes(send: Any, profiles: list[Profile], config: Config) -> None:
+def _send_lede_codes(
+    send: Any, profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None
+) -> None:
     ignore_sigint()
-    send.send(_lede_codes(profiles, config))
+    send.send(_lede_codes(profiles, config, vocabulary))
     send.close()
 
 
@@ -473,17 +530,21 @@ class Profiled(NamedTuple):
     by id), the ids of the others (sorted), the number of documents read, and the texts of the
     short ones that may be briefs (`briefs.match_briefs`), by id."""
 
-    profiles: list[Profile]
+    profiles: Sequence[Profile]  # a list, or a `ProfileSpill` when profiled into one
     too_short: list[str]
     read: int
     briefs: dict[str, str]
 
 
 def profile_documents(
-    documents: Iterable[Document], config: Config, progress: Progress | None = None, compact: bool = False
+    documents: Iterable[Document],
+    config: Config,
+    progress: Progress | None = None,
+    compact: bool = False,
+    spill: ProfileSpill | None = None,
 ) -> Profiled:
     """Profile every document; `compact` profiles (`Profile.compact`) when no passage will be
-    shown or stored."""
+    shown or stored, written to `spill` (finished, and returned as the profiles) when given."""
     profiles: list[Profile] = []
     too_short: list[str] = []
     briefs: dict[str, str] = {}
@@ -496,11 +557,16 @@ def profile_documents(
             if p.brief:
                 briefs[doc.id] = p.brief
         else:
-            if compact:
+            if compact or spill is not None:
                 p.compact()
-            profiles.append(p)
+            if spill is not None:
+                spill.append(p)
+            else:
+                profiles.append(p)
         if progress and read % 1000 == 0:
             progress("read", read, 0)
+    if spill is not None:
+        return Profiled(spill.finish(), sorted(too_short), read, briefs)
     profiles.sort(key=lambda p: p.id)
     return Profiled(profiles, sorted(too_short), read, briefs)
 
@@ -519,6 +585,7 @@ def profile_parallel(
     jobs: int = 1,
     progress: Progress | None = None,
     compact: bool = False,
+    spill: ProfileSpill | None = None,
 ) -> Profiled:
     """`profile_documents` on forked workers, in chunks; the same result.
 
@@ -526,13 +593,14 @@ def profile_parallel(
     making it; a compact one, with no tokens or text, far less), so full profiles get
     `jobs - 1` workers and compact ones `jobs`; below two workers, profiling stays in-process.
     """
+    compact = compact or spill is not None
     workers = jobs if compact else jobs - 1
     if workers < 2 or "fork" not in mp.get_all_start_methods():
-        return profile_documents(documents, config, progress, compact)
+        return profile_documents(documents, config, progress, compact, spill)
     docs = iter(documents)
     first = list(islice(docs, PROFILE_CHUNK))
     if len(first) < PROFILE_CHUNK:  # a small batch: starting processes would cost more
-        return profile_documents(first, config, progress, compact)
+        return profile_documents(first, config, progress, compact, spill)
     docs = chain(first, docs)
     chunks = iter(lambda: (list(islice(docs, PROFILE_CHUNK)), config, compact), ([], config, compact))
     profiles: list[Profile] = []
@@ -541,22 +609,28 @@ def profile_parallel(
     read = 0
     with mp.get_context("fork").Pool(workers, initializer=ignore_sigint) as pool:
         for part, short, n, brief in pool.imap(_profile_chunk, chunks):
-            for p in part:
-                # one string a word for the whole run: unpickled, each chunk brings its own copies
-                # (6 KB a profile), whose freed places would stay in the heap once rarity is known
-                p.content = list(map(sys.intern, p.content))
-            profiles.extend(part)
+            if spill is not None:
+                for p in part:
+                    spill.append(p)
+            else:
+                for p in part:
+                    # one string a word for the whole run: unpickled, each chunk brings its own
+                    # copies (6 KB a profile), whose freed places would stay in the heap
+                    p.content = list(map(sys.intern, p.content))
+                profiles.extend(part)
             too_short.extend(short)
             briefs.update(brief)
             read += n
             if progress:
                 progress("read", read, 0)
+    if spill is not None:
+        return Profiled(spill.finish(), sorted(too_short), read, briefs)
     profiles.sort(key=lambda p: p.id)
     return Profiled(profiles, sorted(too_short), read, briefs)
 
 
 def verify_and_cluster(
-    profiles: list[Profile],
+    profiles: Sequence[Profile],
     pairs: Iterable[tuple[int, int]],
     config: Config,
     progress: Progress | None = None,
@@ -564,10 +638,15 @@ def verify_and_cluster(
     jobs: int = 1,
 ) -> tuple[list[Cluster], int]:
     """Verify candidate pairs (indexes into `profiles`) and cluster the duplicates."""
-    by_id = {p.id: p for p in profiles}
+    if isinstance(profiles, ProfileSpill):
+        by_id: Mapping[str, Profile] = profiles.by_id()
+        ids = profiles.ids
+    else:
+        by_id = {p.id: p for p in profiles}
+        ids = [p.id for p in profiles]
     detector = detector or Detector(by_id, config)
     pairs = pairs if isinstance(pairs, Sequence) else list(pairs)
-    verified = detector.duplicates([p.id for p in profiles], pairs, jobs)
+    verified = detector.duplicates(ids, pairs, jobs)
     if progress:
         progress("verify", len(pairs), len(pairs))
     clusters = build_clusters(
@@ -581,22 +660,28 @@ def find_duplicates(
     config: Config | None = None,
     progress: Progress | None = None,
     jobs: int = 1,
+    tmpdir: str | None = None,
 ) -> Report:
-    """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores."""
+    """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores.
+
+    Profiles are kept in a temporary file (in `tmpdir`, else the system's), a few KB each, and
+    read back as verification needs them: memory grows with the documents by their ids and
+    sizes only."""
     config = config or Config()
-    profiles, too_short, read, briefs = profile_parallel(documents, config, jobs, progress, compact=True)
+    vocabulary = Vocabulary()
+    spill = ProfileSpill(vocabulary, tmpdir)
+    profiled = profile_parallel(documents, config, jobs, progress, spill=spill)
+    too_short, read, briefs = profiled.too_short, profiled.read, profiled.briefs
     if progress:
         progress("read", read, read)
-    rare = rare_words(profiles, config)
-    for p in profiles:
-        p.content = []  # rarity was its only use
-    candidates = PairCodes(candidate_codes(profiles, rare, config, jobs))
+    rare = rare_chars(spill, config)
+    candidates = PairCodes(candidate_codes(spill, rare, config, jobs, vocabulary))
     del rare
     if progress:
         progress("candidates", len(candidates), len(candidates))
-    detector = Detector({p.id: p for p in profiles}, config)
-    clusters, verified = verify_and_cluster(profiles, candidates, config, progress, detector, jobs)
-    matches = match_briefs(briefs, profiles, config)
+    detector = Detector(spill.by_id(), config)
+    clusters, verified = verify_and_cluster(spill, candidates, config, progress, detector, jobs)
+    matches = match_briefs(briefs, spill.heads(), config)
     clusters = attach_briefs(clusters, matches, briefs)
     placed = {m.id for c in clusters for m in c.members} & briefs.keys()
     too_short = [d for d in too_short if d not in placed]

@@ -248,7 +248,7 @@ def doc_keys(
     p: Profile,
     rare: Collection[str],
     config: Config,
-    chrome: Collection[tuple[str, ...]] = (),
+    chrome: Collection[Sequence[str]] = (),
 ) -> tuple[int, ...]:
     """A document's band keys: those of its whole rare-word sketch (bands 0 .. B - 1), of its
     lead sketch (`pipeline.lead_words`, bands B .. 2B - 1) and of its lede sketch
@@ -1065,7 +1065,7 @@ class CheckResult:
 
 def sign(
     store: Store,
-    profiles: list[Profile],
+    profiles: Sequence[Profile],
     config: Config,
     sources: dict[str, str] | None = None,
     too_short: list[str] | None = None,
