@@ -53,7 +53,7 @@ class ProfileSpill(Sequence[Profile]):
     def append(self, p: Profile) -> None:
         """Write a compact profile (one whose content words are distinct) to the file."""
         code = self.vocabulary.encode
-        figures = p.figures
+        figures = list(p.figures) + [()] * (len(p.stems) - len(p.figures))  # one a segment
         header = [len(p.stems), int(p.lengths.sum()), len(p.shingles), sum(map(len, figures)), len(p.content)]
         blob = b"".join(
             (

@@ -1,0 +1,119 @@
+"""Profiles kept in a temporary file come back as they were written: same scores, same words."""
+
+from __future__ import annotations
+
+import random
+from itertools import combinations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from news_dedupe import vocabulary as vocabulary_module
+from news_dedupe.config import Config
+from news_dedupe.pipeline import find_duplicates, profile_documents, rare_chars, rare_words
+from news_dedupe.report import to_json
+from news_dedupe.spill import ProfileSpill
+from news_dedupe.verify import Profile, segment_similarity, verify
+from news_dedupe.vocabulary import Vocabulary
+
+
+def _corpus(seed_docs, case_docs):
+    return [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+
+
+def test_a_spilled_profile_scores_every_pair_as_the_profile_written(seed_docs, case_docs):
+    config = Config()
+    docs = _corpus(seed_docs, case_docs)
+    held = profile_documents(docs, config, compact=True).profiles
+    spill = profile_documents(docs, config, spill=ProfileSpill(Vocabulary())).profiles
+    assert isinstance(spill, ProfileSpill)
+    assert spill.ids == [p.id for p in held]
+    assert len(held) >= 8
+    for i, j in combinations(range(len(held)), 2):
+        assert verify(spill[i], spill[j], config) == verify(held[i], held[j], config)
+
+
+def test_profiles_written_in_any_order_are_read_in_id_order(seed_docs):
+    config = Config()
+    held = profile_documents(seed_docs.values(), config, compact=True).profiles
+    spill = ProfileSpill(Vocabulary())
+    for p in reversed(held):
+        spill.append(p)
+    spill.finish()
+    assert spill.ids == sorted(p.id for p in held)
+    for k, p in enumerate(held):
+        back = spill[k]
+        assert (back.id, back.size, back.words, back.fingerprint, back.heads) == (
+            p.id,
+            p.size,
+            p.words,
+            p.fingerprint,
+            p.heads,
+        )
+        assert np.array_equal(back.shingles, p.shingles)
+        assert spill.vocabulary.spell("".join(back.stems)) == [t for s in p.stems for t in s]
+        assert spill.vocabulary.spell(chr(c) for c in spill.content(k)) == p.content
+    assert spill.by_id().size(held[0].id) == held[0].size
+
+
+def test_coded_rarity_is_rarity_of_the_words():
+    """`rare_chars` on a spill names the words `rare_words` names on the profiles, ties included."""
+    rng = random.Random(5)
+    config = Config(rare_min_docs=10, rare_df=0.1, rare_floor=3, min_rare=4)
+    words = [f"w{n:03d}" for n in range(60)]
+    for _ in range(20):
+        profiles = []
+        for n in range(rng.randrange(5, 40)):
+            mine = sorted(set(rng.sample(words, rng.randrange(1, 12))))
+            lengths = np.array([len(mine)], dtype=np.int64)
+            profiles.append(
+                Profile(f"d{n:02d}", 0, [], [tuple(mine)], lengths, np.zeros(0, np.uint32), b"", mine)
+            )
+        spill = ProfileSpill(Vocabulary())
+        for p in profiles:
+            spill.append(p)
+        spill.finish()
+        coded = [set(spill.vocabulary.spell(r)) for r in rare_chars(spill, config)]
+        assert coded == [set(r) for r in rare_words(profiles, config)]
+
+
+def test_find_leaves_nothing_in_its_temporary_folder(seed_docs, case_docs, tmp_path):
+    docs = _corpus(seed_docs, case_docs)
+    report = find_duplicates(docs, tmpdir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []
+    assert to_json(report) == to_json(find_duplicates(docs))
+
+
+def test_every_stem_gets_a_character_of_its_own_past_the_surrogates():
+    vocabulary = Vocabulary()
+    words = [f"s{n}" for n in range(0xD800 + 100)]
+    coded = vocabulary.encode(words)
+    assert len(set(coded)) == len(words)
+    assert not any(0xD800 <= ord(c) < 0xE000 for c in coded)
+    assert coded.encode("utf-32-le").decode("utf-32-le") == coded
+    assert vocabulary.spell(coded) == words
+
+
+def test_stems_past_the_code_space_share_codes_the_same_way_every_run(monkeypatch):
+    monkeypatch.setattr(vocabulary_module, "CODES", 4)
+    first, second = Vocabulary(), Vocabulary()
+    words = [f"w{n}" for n in range(40)]
+    coded = first.encode(words)
+    assert coded == second.encode(words)
+    assert len(set(coded)) <= 4
+    assert coded[:4] == "\x00\x01\x02\x03"
+
+
+stems = st.sampled_from(["iran", "iraq", "milit", "said", "the", "a", "x"])
+segments = st.lists(st.lists(stems, max_size=12))
+
+
+@given(segments, segments)
+def test_coded_segments_score_as_their_stem_tuples(left, right):
+    vocabulary = Vocabulary()
+    as_tuples = [tuple(s) for s in left], [tuple(s) for s in right]
+    as_chars = [vocabulary.encode(s) for s in left], [vocabulary.encode(s) for s in right]
+    if not left or not right:
+        return
+    assert np.array_equal(segment_similarity(*as_tuples, 0.5), segment_similarity(*as_chars, 0.5))
