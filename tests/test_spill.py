@@ -6,11 +6,13 @@ import random
 from itertools import combinations
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from news_dedupe import vocabulary as vocabulary_module
 from news_dedupe.config import Config
+from news_dedupe.errors import DedupeError
 from news_dedupe.pipeline import find_duplicates, profile_documents, rare_chars, rare_words
 from news_dedupe.report import to_json
 from news_dedupe.spill import ProfileSpill
@@ -117,3 +119,9 @@ def test_coded_segments_score_as_their_stem_tuples(left, right):
     if not left or not right:
         return
     assert np.array_equal(segment_similarity(*as_tuples, 0.5), segment_similarity(*as_chars, 0.5))
+
+
+def test_a_temporary_folder_that_cannot_be_written_is_one_clear_error(seed_docs, tmp_path):
+    missing = tmp_path / "gone"
+    with pytest.raises(DedupeError, match=rf"^{missing}: cannot keep profiles .*TMPDIR"):
+        find_duplicates(seed_docs.values(), tmpdir=str(missing))

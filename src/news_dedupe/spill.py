@@ -17,6 +17,7 @@ from typing import overload
 
 import numpy as np
 
+from .errors import DedupeError
 from .signature import stable_hash32
 from .verify import Profile
 from .vocabulary import Vocabulary
@@ -37,8 +38,12 @@ class ProfileSpill(Sequence[Profile]):
 
     def __init__(self, vocabulary: Vocabulary, directory: str | None = None) -> None:
         self.vocabulary = vocabulary
-        # unlinked already: gone when closed or when the process ends, however it ends
-        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives as long as the spill
+        self._directory = directory or tempfile.gettempdir()
+        try:
+            # unlinked already: gone when closed or when the process ends, however it ends
+            self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives as long as the spill
+        except OSError as err:
+            raise self._error(err) from err
         self._fd = self._file.fileno()
         self._end = 0
         self._starts: list[int] = []
@@ -66,7 +71,10 @@ class ProfileSpill(Sequence[Profile]):
                 code(p.content).encode("utf-32-le"),
             )
         )
-        self._file.write(blob)
+        try:
+            self._file.write(blob)
+        except OSError as err:
+            raise self._error(err) from err
         self._starts.append(self._end)
         self._end += len(blob)
         self.ids.append(p.id)
@@ -75,9 +83,18 @@ class ProfileSpill(Sequence[Profile]):
         self._prints.append(p.fingerprint)
         self._heads.append(p.heads)
 
+    def _error(self, err: OSError) -> DedupeError:
+        return DedupeError(
+            f"{self._directory}: cannot keep profiles in a temporary file there ({err.strerror});"
+            " set TMPDIR to a folder with room (a few KB a document)"
+        )
+
     def finish(self) -> ProfileSpill:
         """Flush the file and order the profiles by id; appending ends here."""
-        self._file.flush()
+        try:
+            self._file.flush()
+        except OSError as err:
+            raise self._error(err) from err
         order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
         self._order = np.array(order, dtype=np.int64)
         ends = self._starts[1:] + [self._end]
