@@ -85,18 +85,29 @@ def test_two_row_band_keys_are_exact():
     assert len({int(k) for k in keys[:, 0]}) == 2
 
 
-def _story_index(bands: int = BANDS) -> tuple[CandidateIndex, list[np.ndarray]]:
-    """45 documents: 15 stories in 3 versions each, over one shared vocabulary (many chance pairs)."""
+def _story_index(
+    bands: int = BANDS, leads: bool = False, **options
+) -> tuple[CandidateIndex, list[np.ndarray]]:
+    """45 documents: 15 stories in 3 versions each, over one shared vocabulary (many chance pairs);
+    with `leads`, every third has a lead sketch of its first 20 words too."""
     rng = random.Random(11)
     vocabulary = words("v", 300)
     base = [rng.sample(vocabulary, 60) for _ in range(15)]
     signer = Signer(NUM_PERM, 1)
-    index = CandidateIndex(NUM_PERM, bands)
+    index = CandidateIndex(NUM_PERM, bands, **options)
     signatures = []
     for n, s in enumerate(rng.sample(b, 45) + rng.sample(vocabulary, 15) for b in base for _ in range(3)):
         signatures.append(signer.hashvalues(s))
-        index.add(n, signatures[-1])
+        index.add(n, signatures[-1], signer.hashvalues(s[:20]) if leads and n % 3 == 0 else None)
     return index, signatures
+
+
+def test_band_keys_kept_on_disk_propose_the_same_pairs(tmp_path):
+    in_memory, _ = _story_index(leads=True)
+    on_disk, _ = _story_index(leads=True, on_disk=True, tmpdir=str(tmp_path))
+    assert list(tmp_path.iterdir()) == []  # an unnamed file
+    for per_doc in (None, 3):
+        assert np.array_equal(on_disk.candidates(per_doc, budget=300), in_memory.candidates(per_doc))
 
 
 def test_joining_in_parts_gives_the_same_pairs():

@@ -9,6 +9,8 @@ documents in memory; sorted arrays cost 8 bytes.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -29,6 +31,11 @@ LEDE_BUCKET_CAP = 100
 # 0.2 (the exact bar, MIN_LEDE_JACCARD) share 5 of 128 bands on average, and 1 band or none 3% of
 # the time (binomial, p = 0.2^2); unrelated ledes that meet, meet in one band by a shared figure.
 MIN_LEDE_BANDS = 2
+
+
+# A block's band keys: in memory (bands x documents), or where they start in the index's file
+# and how many documents the block holds.
+_Keys = np.ndarray | tuple[int, int]
 
 
 def band_keys(hashvalues: np.ndarray, bands: int) -> np.ndarray:
@@ -62,20 +69,34 @@ class CandidateIndex:
     with the other's lead sketch.
     """
 
-    def __init__(self, num_perm: int, bands: int, max_bucket: int | None = None, min_shared: int = 1) -> None:
+    def __init__(
+        self,
+        num_perm: int,
+        bands: int,
+        max_bucket: int | None = None,
+        min_shared: int = 1,
+        on_disk: bool = False,
+        tmpdir: str | None = None,
+    ) -> None:
         self.num_perm = num_perm
         self.bands = bands
         self.max_bucket = max_bucket  # buckets holding more documents propose nothing
         self.min_shared = min_shared  # pairs sharing fewer bands are no candidates
-        # blocks of (document numbers, their signatures as rows), kept as given: no copies
-        self._whole: list[tuple[np.ndarray, np.ndarray]] = []
-        self._lead: list[tuple[np.ndarray, np.ndarray]] = []
+        # blocks of (document numbers, their band keys band by band), whole sketches then leads;
+        # the keys in a temporary file when `on_disk` (512 bytes a sketch at 64 bands)
+        self._whole: list[tuple[np.ndarray, _Keys]] = []
+        self._lead: list[tuple[np.ndarray, _Keys]] = []
+        self._low: list[np.ndarray] = []  # the whole sketches' low bytes, for ties
+        self._file = tempfile.TemporaryFile(dir=tmpdir) if on_disk else None  # noqa: SIM115
 
     def add(self, doc: int, whole: np.ndarray, lead: np.ndarray | None = None) -> None:
         """Add a document's signature (and its lead's): uint32 arrays of num_perm values."""
-        self._whole.append((np.array([doc], dtype=np.int64), whole[None, :]))
-        if lead is not None:
-            self._lead.append((np.array([doc], dtype=np.int64), lead[None, :]))
+        self.add_many(
+            np.array([doc], dtype=np.int64),
+            whole[None, :],
+            None if lead is None else np.array([doc], dtype=np.int64),
+            None if lead is None else lead[None, :],
+        )
 
     def add_many(
         self,
@@ -85,10 +106,26 @@ class CandidateIndex:
         lead: np.ndarray | None = None,
     ) -> None:
         """Add many documents at once: their numbers and (documents x num_perm) signature rows,
-        and those of the documents that have a lead sketch."""
-        self._whole.append((np.asarray(docs, dtype=np.int64), whole))
+        and those of the documents that have a lead sketch. The signatures are not kept."""
+        self._whole.append((np.asarray(docs, dtype=np.int64), self._keys(whole)))
+        self._low.append((whole & 0xFF).astype(np.uint8))
         if lead_docs is not None and lead is not None and len(lead_docs):
-            self._lead.append((np.asarray(lead_docs, dtype=np.int64), lead))
+            self._lead.append((np.asarray(lead_docs, dtype=np.int64), self._keys(lead)))
+
+    def _keys(self, signatures: np.ndarray) -> _Keys:
+        keys = np.ascontiguousarray(band_keys(signatures, self.bands).T)  # band by band
+        if self._file is None:
+            return keys
+        start = self._file.seek(0, 2)
+        self._file.write(keys.tobytes())
+        return start, keys.shape[1]
+
+    def _band(self, keys: _Keys, band: int) -> np.ndarray:
+        if isinstance(keys, np.ndarray):
+            return keys[band]
+        assert self._file is not None
+        start, n = keys
+        return np.frombuffer(os.pread(self._file.fileno(), 8 * n, start + 8 * n * band), dtype=np.uint64)
 
     def pairs(self, per_doc: int | None = None) -> Iterator[tuple[int, int]]:
         """Each candidate pair once, as (smaller, larger), in ascending order (see `candidates`)."""
@@ -115,17 +152,15 @@ class CandidateIndex:
         is_lead[n_whole:] = True
         row_of = np.full(int(docs.max()) + 1, -1, dtype=np.int64)
         row_of[docs[:n_whole]] = np.arange(n_whole)
-        rows = self.num_perm // self.bands
         # A lead in the same bucket as its own document's whole sketch meets nobody the whole
         # does not: it is left out there.
         lead_rows = np.arange(n_whole, len(docs))
         own_whole = row_of[docs[n_whole:]]
         runs = []
+        if self._file is not None:
+            self._file.flush()
         for band in range(self.bands):
-            # one band's keys at a time: the whole key matrix is never held
-            key = np.concatenate(
-                [band_keys(m[:, band * rows : (band + 1) * rows], 1)[:, 0] for _, m in blocks]
-            )
+            key = np.concatenate([self._band(k, band) for _, k in blocks])
             present = np.ones(len(docs), dtype=bool)
             present[lead_rows[key[lead_rows] == key[own_whole]]] = False
             runs.append(_Runs(key, present, self.max_bucket))
@@ -134,8 +169,7 @@ class CandidateIndex:
         # Eight low bytes are compared per 64-bit word: a byte of x ^ y is zero where they are
         # equal. Rows are padded with zero bytes (equal on both sides) to a whole word.
         pad = -self.num_perm % 8
-        low = np.concatenate([(m & 0xFF).astype(np.uint8) for _, m in self._whole])
-        sample = np.pad(low, ((0, 0), (0, pad))).view(np.uint64)
+        sample = np.pad(np.concatenate(self._low), ((0, 0), (0, pad))).view(np.uint64)
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
@@ -199,7 +233,7 @@ class _Runs:
         self.run_start = np.repeat(np.cumsum(run_sizes, dtype=np.int64) - run_sizes, run_sizes).astype(
             np.int32
         )
-        self.run_size = np.repeat(run_sizes, run_sizes)
+        self.run_size = np.repeat(run_sizes, run_sizes)  # int32: 12 bytes an entry with the two above
         self.pairs = int(
             (run_sizes.astype(np.int64) * (run_sizes - 1)).sum()
         )  # ordered pairs of distinct entries

@@ -228,10 +228,11 @@ def rare_chars(spill: ProfileSpill, config: Config) -> list[str]:
     contents = (spill.content(k) for k in range(len(spill)))
     if len(spill) < config.rare_min_docs:
         return [c.tobytes().decode("utf-32-le") for c in contents]
-    df = np.zeros(0x110000, dtype=np.int64)
+    df = np.zeros(0x110000, dtype=np.int32)
     for k in range(0, len(spill), 10_000):
         chunk = [spill.content(n) for n in range(k, min(k + 10_000, len(spill)))]
-        df += np.bincount(np.concatenate(chunk), minlength=len(df)) if chunk else 0
+        if chunk:
+            df += np.bincount(np.concatenate(chunk), minlength=len(df)).astype(np.int32)
     cutoff = config.rare_cutoff(len(spill))
     word = spill.vocabulary.word
     out = []
@@ -354,7 +355,7 @@ MIN_LEDE_STEMS = 5
 MIN_LEDE_JACCARD = 0.2
 
 
-def _similar_ledes(ledes: list[set[str]], codes: np.ndarray) -> np.ndarray:
+def _similar_ledes(ledes: Sequence[Collection[str]], codes: np.ndarray) -> np.ndarray:
     keep = np.zeros(len(codes), dtype=bool)
     for at, shared, size_a, size_b in _shared_words(ledes, codes):
         keep[at] = shared >= MIN_LEDE_JACCARD * (size_a + size_b - shared)
@@ -390,19 +391,31 @@ def candidate_codes(
     finally:
         if worker is not None:
             worker.stop()
-    prints = profiles.fingerprints() if isinstance(profiles, ProfileSpill) else None
-    by_print: dict[bytes, list[int]] = {}
-    for n in range(len(profiles)):
-        if prints is not None:
-            by_print.setdefault(prints[n], []).append(n)
-        elif profiles[n].stems:
-            by_print.setdefault(profiles[n].fingerprint, []).append(n)
-    for group in by_print.values():
-        if len(group) > 1:
-            members = np.array(group, dtype=np.int64)  # ascending: i < j in every pair
-            i, j = np.triu_indices(len(group), 1)
-            found.append(members[i] << 32 | members[j])
+    for group in _same_prose(profiles):
+        members = np.array(group, dtype=np.int64)  # ascending: i < j in every pair
+        i, j = np.triu_indices(len(group), 1)
+        found.append(members[i] << 32 | members[j])
     return distinct(np.concatenate(found))
+
+
+def _same_prose(profiles: Sequence[Profile]) -> list[list[int]]:
+    """Groups (ascending) of two or more documents whose prose is word for word the same."""
+    if isinstance(profiles, ProfileSpill):
+        prints = profiles.prints  # (documents x 2) uint64, sorted here as rows
+        order = np.lexsort(prints.T[::-1]) if len(prints) else np.zeros(0, dtype=np.int64)
+        ranked = prints[order]
+        starts = np.flatnonzero(np.concatenate(([True], (ranked[1:] != ranked[:-1]).any(axis=1))))
+        ends = np.append(starts[1:], len(order))
+        return [
+            sorted(order[a:b].tolist())
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+            if b - a > 1
+        ]
+    by_print: dict[bytes, list[int]] = {}
+    for n, p in enumerate(profiles):
+        if p.stems:
+            by_print.setdefault(p.fingerprint, []).append(n)
+    return [group for group in by_print.values() if len(group) > 1]
 
 
 class PairCodes(Sequence[tuple[int, int]]):
@@ -441,6 +454,22 @@ def _spelling(vocabulary: Vocabulary | None) -> Callable[[Collection[str]], list
     return vocabulary.spell
 
 
+def _index(profiles: Sequence[Profile], config: Config, **limits: Any) -> CandidateIndex:
+    """An empty index for `profiles`; a spill's keeps its band keys in a file beside the profiles."""
+    spill = profiles if isinstance(profiles, ProfileSpill) else None
+    return CandidateIndex(
+        config.num_perm,
+        config.lsh_bands,
+        on_disk=spill is not None,
+        tmpdir=spill.directory if spill is not None else None,
+        **limits,
+    )
+
+
+# Documents signed at a time: their word lists and signatures are held only that long.
+SIGN_CHUNK = 20_000
+
+
 def _rare_codes(
     profiles: Sequence[Profile],
     rare: Sequence[Collection[str]],
@@ -451,17 +480,17 @@ def _rare_codes(
     against whole."""
     signer = Signer(config.num_perm, config.seed)
     spell = _spelling(vocabulary)
-    index = CandidateIndex(config.num_perm, config.lsh_bands)
+    index = _index(profiles, config)
     signed = [n for n, words in enumerate(rare) if words]
-    wholes = signer.hashvalues_many([spell(rare[n]) for n in signed])
-    leads = [spell(lead_words(profiles[n], rare[n], config)) for n in signed]
-    index.add_many(
-        np.array(signed, dtype=np.int64),
-        wholes,
-        np.array([n for n, lead in zip(signed, leads, strict=True) if lead], dtype=np.int64),
-        signer.hashvalues_many([lead for lead in leads if lead]),
-    )
-    del leads, wholes
+    for k in range(0, len(signed), SIGN_CHUNK):
+        chunk = signed[k : k + SIGN_CHUNK]
+        leads = [spell(lead_words(profiles[n], rare[n], config)) for n in chunk]
+        index.add_many(
+            np.array(chunk, dtype=np.int64),
+            signer.hashvalues_many([spell(rare[n]) for n in chunk]),
+            np.array([n for n, lead in zip(chunk, leads, strict=True) if lead], dtype=np.int64),
+            signer.hashvalues_many([lead for lead in leads if lead]),
+        )
     # LSH is a net: with 2 rows per band it also catches pairs whose true rare-word Jaccard is
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
@@ -479,14 +508,19 @@ def _lede_codes(
     spell = _spelling(vocabulary)
     stop = None if vocabulary is None else set(vocabulary.known(_stemmed_stopwords(config.stem_length)))
     chrome = chrome_segments(profiles, config)
-    ledes = [lede_words(p, config, chrome, stop) for p in profiles]
+    # each lede's distinct stems, sorted: a string when coded (2-4 bytes a stem), else a tuple;
+    # a set of 15 takes 0.7 KB
+    ledes: list[Collection[str]] = []
+    for p in profiles:
+        words = sorted(lede_words(p, config, chrome, stop))
+        ledes.append("".join(words) if vocabulary is not None else tuple(words))
     signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
-    lede_index = CandidateIndex(
-        config.num_perm, config.lsh_bands, max_bucket=LEDE_BUCKET_CAP, min_shared=MIN_LEDE_BANDS
-    )
-    lede_index.add_many(
-        np.array(signed, dtype=np.int64), signer.hashvalues_many([spell(ledes[n]) for n in signed])
-    )
+    lede_index = _index(profiles, config, max_bucket=LEDE_BUCKET_CAP, min_shared=MIN_LEDE_BANDS)
+    for k in range(0, len(signed), SIGN_CHUNK):
+        chunk = signed[k : k + SIGN_CHUNK]
+        lede_index.add_many(
+            np.array(chunk, dtype=np.int64), signer.hashvalues_many([spell(ledes[n]) for n in chunk])
+        )
     codes = lede_index.candidates(config.candidates_per_doc or None)
     return codes[_similar_ledes(ledes, codes)]
 

@@ -9,8 +9,11 @@ and pages they read are not counted in their memory.
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 import os
 import tempfile
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from typing import overload
@@ -25,7 +28,17 @@ from .vocabulary import Vocabulary
 _NO_FIGURES: tuple[int, ...] = ()
 # Profiles decoded and kept per process: clustering asks for the same few members many times.
 CACHE = 1024
-_HEADER = 5  # segments, stems, shingles, figures, content words
+_HEADER = 6  # counts of segments, stems, shingles, figures, content words; bytes of head lines
+_PRINT = 16  # bytes of a fingerprint (`verify.profile_from_segments`)
+
+
+def _tail(data: bytes) -> int:
+    """Bytes of head lines at the end of a record (its last header field)."""
+    return int.from_bytes(data[4 * (_HEADER - 1) : 4 * _HEADER], "little")
+
+
+def _heads(data: bytes, n: int) -> tuple[str, ...]:
+    return tuple(data[len(data) - n :].decode("utf-8").split("\n")) if n else ()
 
 
 class ProfileSpill(Sequence[Profile]):
@@ -38,6 +51,7 @@ class ProfileSpill(Sequence[Profile]):
 
     def __init__(self, vocabulary: Vocabulary, directory: str | None = None) -> None:
         self.vocabulary = vocabulary
+        self.directory = directory  # None: the system's temporary folder
         self._directory = directory or tempfile.gettempdir()
         try:
             # unlinked already: gone when closed or when the process ends, however it ends
@@ -46,20 +60,27 @@ class ProfileSpill(Sequence[Profile]):
             raise self._error(err) from err
         self._fd = self._file.fileno()
         self._end = 0
-        self._starts: list[int] = []
+        # what is kept in memory, about 100 bytes a document: the id, and these packed
         self.ids: list[str] = []
-        self._words: list[int] = []
-        self._sizes: list[int] = []
-        self._prints: list[bytes] = []
-        self._heads: list[tuple[str, ...]] = []
-        self._order = np.zeros(0, dtype=np.int64)
+        self._starts = array("q")
+        self._words = array("q")
+        self._sizes = array("q")
+        self._prints = bytearray()  # 16 bytes each
         self._cache: OrderedDict[int, Profile] = OrderedDict()
 
     def append(self, p: Profile) -> None:
         """Write a compact profile (one whose content words are distinct) to the file."""
         code = self.vocabulary.encode
         figures = list(p.figures) + [()] * (len(p.stems) - len(p.figures))  # one a segment
-        header = [len(p.stems), int(p.lengths.sum()), len(p.shingles), sum(map(len, figures)), len(p.content)]
+        heads = "\n".join(p.heads).encode("utf-8")  # lines of tokens: no line breaks in them
+        header = [
+            len(p.stems),
+            int(p.lengths.sum()),
+            len(p.shingles),
+            sum(map(len, figures)),
+            len(p.content),
+            len(heads),
+        ]
         blob = b"".join(
             (
                 np.array(header, dtype=np.uint32).tobytes(),
@@ -69,6 +90,7 @@ class ProfileSpill(Sequence[Profile]):
                 np.asarray(p.shingles, dtype=np.uint32).tobytes(),
                 np.array([stable_hash32(t) for f in figures for t in f], dtype=np.uint32).tobytes(),
                 code(p.content).encode("utf-32-le"),
+                heads,
             )
         )
         try:
@@ -80,8 +102,10 @@ class ProfileSpill(Sequence[Profile]):
         self.ids.append(p.id)
         self._words.append(p.words)
         self._sizes.append(p.size)
-        self._prints.append(p.fingerprint)
-        self._heads.append(p.heads)
+        fingerprint = p.fingerprint
+        if len(fingerprint) != _PRINT:
+            fingerprint = hashlib.blake2b(fingerprint, digest_size=_PRINT).digest()
+        self._prints += fingerprint
 
     def _error(self, err: OSError) -> DedupeError:
         return DedupeError(
@@ -95,16 +119,17 @@ class ProfileSpill(Sequence[Profile]):
             self._file.flush()
         except OSError as err:
             raise self._error(err) from err
-        order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
-        self._order = np.array(order, dtype=np.int64)
-        ends = self._starts[1:] + [self._end]
-        self._span = np.array([(self._starts[k], ends[k] - self._starts[k]) for k in order], dtype=np.int64)
-        self.ids = [self.ids[k] for k in order]
-        self.sizes = np.array([self._sizes[k] for k in order], dtype=np.int64)
-        self._words = [self._words[k] for k in order]
-        self._prints = [self._prints[k] for k in order]
-        self._heads = [self._heads[k] for k in order]
-        del self._starts, self._sizes
+        order = np.array(sorted(range(len(self.ids)), key=self.ids.__getitem__), dtype=np.int64)
+        starts = np.frombuffer(self._starts, dtype=np.int64)
+        lengths = np.diff(np.append(starts, self._end))
+        self._span = (
+            np.stack((starts[order], lengths[order]), axis=1) if len(order) else np.zeros((0, 2), np.int64)
+        )
+        self.ids = [self.ids[k] for k in order.tolist()]
+        self.sizes = np.frombuffer(self._sizes, dtype=np.int64)[order]
+        self._word_counts = np.frombuffer(self._words, dtype=np.int64)[order]
+        self.prints = np.frombuffer(bytes(self._prints), dtype=np.uint64).reshape(-1, _PRINT // 8)[order]
+        del self._starts, self._sizes, self._words, self._prints
         return self
 
     def close(self) -> None:
@@ -139,11 +164,11 @@ class ProfileSpill(Sequence[Profile]):
     def _values(self, k: int) -> tuple[bytes, np.ndarray, list[int]]:
         start, length = self._span[k].tolist()
         data = os.pread(self._fd, length, start)
-        values = np.frombuffer(data, dtype=np.uint32)
+        values = np.frombuffer(data, dtype=np.uint32, count=(length - _tail(data)) // 4)
         return data, values, values[:_HEADER].tolist()
 
     def _read(self, k: int) -> Profile:
-        data, values, (n_seg, n_stems, n_shingles, n_figures, _) = self._values(k)
+        data, values, (n_seg, n_stems, n_shingles, n_figures, _, n_heads) = self._values(k)
         at = _HEADER
         lengths = values[at : at + n_seg].astype(np.int64)
         counts = values[at + n_seg : at + 2 * n_seg].tolist()
@@ -162,28 +187,27 @@ class ProfileSpill(Sequence[Profile]):
             fig += count
         return Profile(
             id=self.ids[k],
-            words=self._words[k],
+            words=int(self._word_counts[k]),
             segments=[],
             stems=stems,  # type: ignore[arg-type]  # coded segments compare like stem tuples
             lengths=lengths,
             shingles=shingles,
-            fingerprint=self._prints[k],
+            fingerprint=self.prints[k].tobytes(),
             figures=figures,  # type: ignore[arg-type]  # hashes compare like the numbers
-            heads=self._heads[k],
+            heads=_heads(data, n_heads),
         )
 
     def content(self, k: int) -> np.ndarray:
         """The distinct content words of profile `k`, as code points (uint32)."""
-        _, values, (n_seg, n_stems, n_shingles, n_figures, n_content) = self._values(k)
+        _, values, (n_seg, n_stems, n_shingles, n_figures, n_content, _) = self._values(k)
         at = _HEADER + 2 * n_seg + n_stems + n_shingles + n_figures
-        return values[at : at + n_content]
+        return values[at : at + n_content].copy()  # not a view that would hold the whole record
 
     def heads(self) -> Iterator[tuple[str, tuple[str, ...]]]:
-        """(id, head lines) of every profile, without reading the file."""
-        return zip(self.ids, self._heads, strict=True)
-
-    def fingerprints(self) -> list[bytes]:
-        return self._prints
+        """(id, head lines) of every profile, in order."""
+        for k, doc_id in enumerate(self.ids):
+            data, _, header = self._values(k)
+            yield doc_id, _heads(data, header[-1])
 
     def by_id(self) -> ProfileView:
         return ProfileView(self)
@@ -194,13 +218,22 @@ class ProfileView(Mapping[str, Profile]):
 
     def __init__(self, spill: ProfileSpill) -> None:
         self.spill = spill
-        self._at = {d: k for k, d in enumerate(spill.ids)}
+
+    def _at(self, doc_id: object) -> int:
+        """Where `doc_id` is (ids are sorted: a binary search, where a dict would take 100 bytes
+        a document), or -1."""
+        ids = self.spill.ids
+        k = bisect.bisect_left(ids, doc_id) if isinstance(doc_id, str) else len(ids)
+        return k if k < len(ids) and ids[k] == doc_id else -1
 
     def __getitem__(self, doc_id: str) -> Profile:
-        return self.spill[self._at[doc_id]]
+        k = self._at(doc_id)
+        if k < 0:
+            raise KeyError(doc_id)
+        return self.spill[k]
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self._at
+        return self._at(doc_id) >= 0
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.spill.ids)
@@ -209,4 +242,7 @@ class ProfileView(Mapping[str, Profile]):
         return len(self.spill)
 
     def size(self, doc_id: str) -> int:
-        return int(self.spill.sizes[self._at[doc_id]])
+        k = self._at(doc_id)
+        if k < 0:
+            raise KeyError(doc_id)
+        return int(self.spill.sizes[k])
