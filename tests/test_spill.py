@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from itertools import combinations
 
@@ -57,6 +58,8 @@ def test_profiles_written_in_any_order_are_read_in_id_order(seed_docs):
         assert spill.vocabulary.spell("".join(back.stems)) == [t for s in p.stems for t in s]
         assert spill.vocabulary.spell(chr(c) for c in spill.content(k)) == p.content
     assert spill.by_id().size(held[0].id) == held[0].size
+    # read profiles are built without Profile's __init__: every field is there, and no other
+    assert set(vars(spill[0])) == {f.name for f in dataclasses.fields(Profile)}
 
 
 def test_coded_rarity_is_rarity_of_the_words():

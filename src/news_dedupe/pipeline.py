@@ -158,9 +158,13 @@ def _verify_pairs(
     per pair)."""
     out = []
     profiles, config = detector.profiles, detector.config
+    if isinstance(profiles, ProfileView) and ids is profiles.spill.ids:
+        at: Callable[[int], Profile] = profiles.spill.__getitem__  # by position: no id look-up
+    else:
+        at = lambda n: profiles[ids[n]]  # noqa: E731
     for i, group in groupby(pairs, key=lambda pair: pair[0]):
-        x = profiles[ids[i]]
-        ys = [profiles[ids[j]] for _, j in group]
+        x = at(i)
+        ys = [at(j) for _, j in group]
         width = sum(len(y.stems) for y in ys)
         block = None
         if x.stems and len(x.stems) * width <= MAX_BLOCK:
@@ -169,10 +173,10 @@ def _verify_pairs(
         for y, inter in zip(ys, shared_shingles(x, ys).tolist(), strict=True):
             part = None if block is None else block[:, start : start + len(y.stems)]
             start += len(y.stems)
-            a, b = detector.canonical(x.id, y.id)
-            if part is not None and a != x.id:
+            a, b = (x, y) if (x.size, x.id) <= (y.size, y.id) else (y, x)  # `Detector.canonical`
+            if part is not None and a is not x:
                 part = part.T  # Indel similarity is symmetric
-            p = verify_duplicate(profiles[a], profiles[b], config, part, inter)
+            p = verify_duplicate(a, b, config, part, inter)
             if p is not None:
                 out.append(p)
     return out

@@ -16,7 +16,8 @@ import tempfile
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from typing import overload
+from itertools import accumulate
+from typing import Any, overload
 
 import numpy as np
 
@@ -171,31 +172,31 @@ class ProfileSpill(Sequence[Profile]):
         data, values, (n_seg, n_stems, n_shingles, n_figures, _, n_heads) = self._values(k)
         at = _HEADER
         lengths = values[at : at + n_seg].astype(np.int64)
-        counts = values[at + n_seg : at + 2 * n_seg].tolist()
+        counts = values[at + n_seg : at + 2 * n_seg]
         at += 2 * n_seg
         coded = data[4 * at : 4 * (at + n_stems)].decode("utf-32-le")
         at += n_stems
-        shingles = values[at : at + n_shingles]
-        at += n_shingles
-        figure_values = values[at : at + n_figures].tolist()
-        stems, figures = [], []
-        start = fig = 0
-        for n, count in zip(lengths.tolist(), counts, strict=True):
-            stems.append(coded[start : start + n])
-            start += n
-            figures.append(tuple(figure_values[fig : fig + count]) if count else _NO_FIGURES)
-            fig += count
-        return Profile(
+        ends = list(accumulate(lengths.tolist()))
+        figures = values[at + n_shingles : at + n_shingles + n_figures]
+        # Profile's fields set directly: its __init__ would sum the lengths again (a quarter of a
+        # read, and verification reads a profile for every candidate pair)
+        p = object.__new__(Profile)
+        p.__dict__.update(
             id=self.ids[k],
             words=int(self._word_counts[k]),
             segments=[],
-            stems=stems,  # type: ignore[arg-type]  # coded segments compare like stem tuples
+            # coded segments compare like stem tuples, figure hashes like the numbers
+            stems=[coded[a:b] for a, b in zip([0, *ends], ends, strict=False)],
             lengths=lengths,
-            shingles=shingles,
+            shingles=values[at : at + n_shingles],
             fingerprint=self.prints[k].tobytes(),
-            figures=figures,  # type: ignore[arg-type]  # hashes compare like the numbers
+            content=[],
+            figures=_Figures(figures, counts) if n_figures else _NONE,
             heads=_heads(data, n_heads),
+            brief="",
+            size=ends[-1] if ends else 0,
         )
+        return p
 
     def content(self, k: int) -> np.ndarray:
         """The distinct content words of profile `k`, as code points (uint32)."""
@@ -211,6 +212,45 @@ class ProfileSpill(Sequence[Profile]):
 
     def by_id(self) -> ProfileView:
         return ProfileView(self)
+
+
+class _Figures(Sequence[tuple[int, ...]]):
+    """The figures of each segment, cut from the record only when asked (few pairs get as far
+    as comparing them)."""
+
+    def __init__(self, values: np.ndarray, counts: np.ndarray) -> None:
+        self.values = values
+        self.counts = counts
+        self._ends: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, ...]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[int, ...]]: ...
+    def __getitem__(self, i: int | slice) -> tuple[int, ...] | list[tuple[int, ...]]:
+        if isinstance(i, slice):
+            return [self[n] for n in range(*i.indices(len(self)))]
+        if self._ends is None:
+            self._ends = list(accumulate(self.counts.tolist()))
+        end = self._ends[i]
+        start = self._ends[i - 1] if i % len(self) else 0
+        return tuple(self.values[start:end].tolist())
+
+
+class _NoFigures(Sequence[tuple[int, ...]]):
+    """The figures of a profile without any: none in every segment."""
+
+    def __len__(self) -> int:
+        return 0
+
+    def __getitem__(self, i: Any) -> Any:
+        return _NO_FIGURES
+
+
+_NONE = _NoFigures()
 
 
 class ProfileView(Mapping[str, Profile]):
