@@ -16,7 +16,7 @@ import tempfile
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import accumulate
+from itertools import accumulate, chain
 from typing import Any, overload
 
 import numpy as np
@@ -68,6 +68,7 @@ class ProfileSpill(Sequence[Profile]):
         self._sizes = array("q")
         self._prints = bytearray()  # 16 bytes each
         self._cache: OrderedDict[int, Profile] = OrderedDict()
+        self._figures: dict[str, int] = {}  # hashes of the numbers seen
 
     def append(self, p: Profile) -> None:
         """Write a compact profile (one whose content words are distinct) to the file."""
@@ -87,9 +88,9 @@ class ProfileSpill(Sequence[Profile]):
                 np.array(header, dtype=np.uint32).tobytes(),
                 np.asarray(p.lengths, dtype=np.uint32).tobytes(),
                 np.array([len(f) for f in figures], dtype=np.uint32).tobytes(),
-                code(t for s in p.stems for t in s).encode("utf-32-le"),
+                code(list(chain.from_iterable(p.stems))).encode("utf-32-le"),
                 np.asarray(p.shingles, dtype=np.uint32).tobytes(),
-                np.array([stable_hash32(t) for f in figures for t in f], dtype=np.uint32).tobytes(),
+                np.array([self._figure(t) for f in figures for t in f], dtype=np.uint32).tobytes(),
                 code(p.content).encode("utf-32-le"),
                 heads,
             )
@@ -107,6 +108,12 @@ class ProfileSpill(Sequence[Profile]):
         if len(fingerprint) != _PRINT:
             fingerprint = hashlib.blake2b(fingerprint, digest_size=_PRINT).digest()
         self._prints += fingerprint
+
+    def _figure(self, number: str) -> int:
+        h = self._figures.get(number)
+        if h is None:
+            h = self._figures[number] = stable_hash32(number)
+        return h
 
     def _error(self, err: OSError) -> DedupeError:
         return DedupeError(

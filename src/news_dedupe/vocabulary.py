@@ -46,9 +46,11 @@ class Vocabulary:
 
     def encode(self, words: Iterable[str]) -> str:
         """`words` as one string of their characters."""
-        get = self._char.get
-        chars = [get(w) or self.char(w) for w in words]
-        return "".join(chars)
+        words = words if isinstance(words, (list, tuple)) else list(words)
+        try:
+            return "".join(map(self._char.__getitem__, words))  # all known: no Python-level loop
+        except KeyError:
+            return "".join([self._char.get(w) or self.char(w) for w in words])
 
     def known(self, words: Iterable[str]) -> str:
         """The characters of those `words` already numbered (a word never seen occurs nowhere)."""
