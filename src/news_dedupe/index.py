@@ -108,7 +108,8 @@ class CandidateIndex:
         """Add many documents at once: their numbers and (documents x num_perm) signature rows,
         and those of the documents that have a lead sketch. The signatures are not kept."""
         self._whole.append((np.asarray(docs, dtype=np.int64), self._keys(whole)))
-        self._low.append((whole & 0xFF).astype(np.uint8))
+        # rows padded with zero bytes (equal on both sides) to whole 64-bit words
+        self._low.append(np.pad((whole & 0xFF).astype(np.uint8), ((0, 0), (0, -self.num_perm % 8))))
         if lead_docs is not None and lead is not None and len(lead_docs):
             self._lead.append((np.asarray(lead_docs, dtype=np.int64), self._keys(lead)))
 
@@ -167,9 +168,10 @@ class CandidateIndex:
         # Ties in shared bands are broken by the number of equal MinHash values, compared on their
         # low bytes (a chance equality adds the same 1/256 to every pair's estimate).
         # Eight low bytes are compared per 64-bit word: a byte of x ^ y is zero where they are
-        # equal. Rows are padded with zero bytes (equal on both sides) to a whole word.
-        pad = -self.num_perm % 8
-        sample = np.pad(np.concatenate(self._low), ((0, 0), (0, pad))).view(np.uint64)
+        # equal.
+        if len(self._low) > 1:
+            self._low = [np.concatenate(self._low)]  # kept as one block: no copy on later calls
+        sample = self._low[0].view(np.uint64)
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
@@ -215,7 +217,8 @@ class CandidateIndex:
 
 class _Runs:
     """The buckets of one band holding two entries or more (and at most `max_bucket`), as runs of
-    a sorted order."""
+    a sorted order: the entries (4 bytes each) and where each run starts (4 bytes a run). At a
+    million documents a band holds about a million such entries, and a run keeps all its bands."""
 
     def __init__(self, band: np.ndarray, present: np.ndarray, max_bucket: int | None = None) -> None:
         entries = np.flatnonzero(present)
@@ -227,16 +230,11 @@ class _Runs:
         shared = sizes > 1
         if max_bucket is not None:
             shared &= sizes <= max_bucket
-        # each entry in a shared bucket, with the start and size of its run in `flat`
         self.flat = order[np.repeat(shared, sizes)].astype(np.int32)
-        run_sizes = sizes[shared].astype(np.int32)
-        self.run_start = np.repeat(np.cumsum(run_sizes, dtype=np.int64) - run_sizes, run_sizes).astype(
-            np.int32
-        )
-        self.run_size = np.repeat(run_sizes, run_sizes)  # int32: 12 bytes an entry with the two above
-        self.pairs = int(
-            (run_sizes.astype(np.int64) * (run_sizes - 1)).sum()
-        )  # ordered pairs of distinct entries
+        run_sizes = sizes[shared]
+        # where each run starts in `flat`, and where the last one ends
+        self.bounds = np.concatenate(([0], np.cumsum(run_sizes))).astype(np.int32)
+        self.pairs = int((run_sizes * (run_sizes - 1)).sum())  # ordered pairs of distinct entries
 
     def pairs_from(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ordered pairs (entry, other entry of its bucket) for the entries where `chosen` holds."""
@@ -244,12 +242,14 @@ class _Runs:
         if not pick.size:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        sizes = self.run_size[pick]
+        run = np.searchsorted(self.bounds, pick, side="right") - 1
+        run_start = self.bounds[run].astype(np.int64)
+        sizes = self.bounds[run + 1] - run_start
         x = np.repeat(self.flat[pick].astype(np.int64), sizes)
         # offsets 0..size-1 inside each chosen entry's run
         ends = np.cumsum(sizes, dtype=np.int64)
         offsets = np.arange(int(ends[-1])) - np.repeat(ends - sizes, sizes)
-        y = self.flat[np.repeat(self.run_start[pick].astype(np.int64), sizes) + offsets].astype(np.int64)
+        y = self.flat[np.repeat(run_start, sizes) + offsets].astype(np.int64)
         apart = x != y
         return x[apart], y[apart]
 
