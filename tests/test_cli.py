@@ -14,6 +14,7 @@ import pytest
 from news_dedupe.cli import cli
 from news_dedupe.cluster import RELATIONS
 from news_dedupe.config import PRESETS, Config
+from news_dedupe.loader import load
 from news_dedupe.report import CSV_COLUMNS
 
 ORIGINAL = "001_0cbfd229ab594fd8.txt"
@@ -563,3 +564,12 @@ def test_find_help_lists_every_option(runner):
         "--quiet",
     ):
         assert option in result.stdout
+
+
+def test_a_document_too_short_to_judge_is_named_with_its_file_and_line(runner, seeds, tmp_path):
+    corpus = tmp_path / "batch.jsonl"
+    lines = [json.dumps({"id": d.id, "text": d.text}) for d in load([str(seeds)])]
+    lines.insert(2, json.dumps({"id": "stub", "text": "Markets closed early."}))
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = invoke(runner, corpus)
+    assert f"warning: {corpus}:3: document 'stub' is too short to judge" in result.stderr

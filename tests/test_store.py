@@ -423,13 +423,14 @@ def test_parallel_profiles_equal_serial(
     docs = [
         *make_docs(30, seed=5),
         *seeds,
-        Document("short", "Too short to judge."),
-        Document("brief", brief),
+        Document("short", "Too short to judge.", "notes.txt:3"),
+        Document("brief", brief, "wire.txt:9"),
     ]
     serial = profile_documents(docs, CONFIG, compact=compact)
     parallel = profile_parallel(iter(docs), CONFIG, jobs=jobs, compact=compact)
     tokens = "london ap storm closes the dover ferry port reuters reported"
-    assert parallel[1:] == serial[1:] == (["brief", "short"], len(docs), {"brief": tokens})
+    where = {"brief": "wire.txt:9", "short": "notes.txt:3"}
+    assert parallel[1:] == serial[1:] == (["brief", "short"], len(docs), {"brief": tokens}, where)
 
     def summary(p: Profile) -> tuple[object, ...]:
         return (

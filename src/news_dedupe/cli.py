@@ -318,20 +318,13 @@ def find_command(
     """Find clusters of near-duplicate documents in PATHS (files, folders, - for stdin)."""
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
-    sources: dict[str, str] = {}  # id -> where it was read, to name a document too short to judge
-
-    def remember(docs: Iterable[Document]) -> Iterator[Document]:
-        for doc in docs:
-            sources[doc.id] = doc.source
-            yield doc
-
     docs = read_documents(paths, messages, load)
-    report = find_duplicates(remember(docs), config, progress=messages.progress, jobs=jobs)
+    report = find_duplicates(docs, config, progress=messages.progress, jobs=jobs)
     report.detector = None  # nothing here scores again: every profile is freed before rendering
     report.skipped = messages.skipped
     for doc_id in report.too_short:
         messages.note(
-            f"{sources.get(doc_id) or doc_id}: document {doc_id!r} is too short to judge "
+            f"{report.sources.get(doc_id) or doc_id}: document {doc_id!r} is too short to judge "
             f"(fewer than {config.min_words} words), not compared"
         )
     if report.documents - len(report.too_short) < 1:

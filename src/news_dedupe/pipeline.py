@@ -55,6 +55,7 @@ class Report:
     documents: int
     clusters: list[Cluster]
     too_short: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)  # where each too-short one was read
     skipped: int = 0
     candidates: int = 0
     verified: int = 0
@@ -582,13 +583,15 @@ def _send_lede_codes(
 
 class Profiled(NamedTuple):
     """What profiling a batch gives: the profiles of the documents long enough to judge (sorted
-    by id), the ids of the others (sorted), the number of documents read, and the texts of the
-    short ones that may be briefs (`briefs.match_briefs`), by id."""
+    by id), the ids of the others (sorted), the number of documents read, the texts of the
+    short ones that may be briefs (`briefs.match_briefs`), by id, and where each short one was
+    read (`Document.source`)."""
 
     profiles: Sequence[Profile]  # a list, or a `ProfileSpill` when profiled into one
     too_short: list[str]
     read: int
     briefs: dict[str, str]
+    sources: dict[str, str]
 
 
 def profile_documents(
@@ -603,12 +606,14 @@ def profile_documents(
     profiles: list[Profile] = []
     too_short: list[str] = []
     briefs: dict[str, str] = {}
+    sources: dict[str, str] = {}
     read = 0
     for doc in documents:
         read += 1
         p = profile(doc.id, doc.text, config)
         if p.words < config.min_words or not p.stems:
             too_short.append(doc.id)
+            sources[doc.id] = doc.source
             if p.brief:
                 briefs[doc.id] = p.brief
         else:
@@ -621,9 +626,9 @@ def profile_documents(
         if progress and read % 1000 == 0:
             progress("read", read, 0)
     if spill is not None:
-        return Profiled(spill.finish(), sorted(too_short), read, briefs)
+        return Profiled(spill.finish(), sorted(too_short), read, briefs, sources)
     profiles.sort(key=lambda p: p.id)
-    return Profiled(profiles, sorted(too_short), read, briefs)
+    return Profiled(profiles, sorted(too_short), read, briefs, sources)
 
 
 # Documents a worker profiles at a time.
@@ -661,9 +666,10 @@ def profile_parallel(
     profiles: list[Profile] = []
     too_short: list[str] = []
     briefs: dict[str, str] = {}
+    sources: dict[str, str] = {}
     read = 0
     with mp.get_context("fork").Pool(workers, initializer=ignore_sigint) as pool:
-        for part, short, n, brief in pool.imap(_profile_chunk, chunks):
+        for part, short, n, brief, where in pool.imap(_profile_chunk, chunks):
             if spill is not None:
                 for p in part:
                     spill.append(p)
@@ -675,13 +681,14 @@ def profile_parallel(
                 profiles.extend(part)
             too_short.extend(short)
             briefs.update(brief)
+            sources.update(where)
             read += n
             if progress:
                 progress("read", read, 0)
     if spill is not None:
-        return Profiled(spill.finish(), sorted(too_short), read, briefs)
+        return Profiled(spill.finish(), sorted(too_short), read, briefs, sources)
     profiles.sort(key=lambda p: p.id)
-    return Profiled(profiles, sorted(too_short), read, briefs)
+    return Profiled(profiles, sorted(too_short), read, briefs, sources)
 
 
 def verify_and_cluster(
@@ -726,7 +733,7 @@ def find_duplicates(
     vocabulary = Vocabulary()
     spill = ProfileSpill(vocabulary, tmpdir)
     profiled = profile_parallel(documents, config, jobs, progress, spill=spill)
-    too_short, read, briefs = profiled.too_short, profiled.read, profiled.briefs
+    too_short, read, briefs, sources = profiled.too_short, profiled.read, profiled.briefs, profiled.sources
     if progress:
         progress("read", read, read)
     rare = rare_chars(spill, config)
@@ -745,6 +752,7 @@ def find_duplicates(
         documents=read,
         clusters=clusters,
         too_short=too_short,
+        sources={d: sources[d] for d in too_short},
         candidates=len(candidates),
         verified=verified,
         detector=detector,
@@ -772,7 +780,7 @@ def explain_pair(
     ones are compared.
     """
     config = config or Config()
-    profiles, too_short, _, briefs = profile_documents(documents, config)
+    profiles, too_short, _, briefs, _ = profile_documents(documents, config)
     ids = [p.id for p in profiles]
     for doc_id in (first, second):
         if doc_id not in ids and not (doc_id in briefs and {first, second} - {doc_id} <= set(ids)):

@@ -1108,7 +1108,7 @@ def prepare(
             sources[doc.id] = doc.source
             yield doc
 
-    profiles, too_short, read, briefs = profile_parallel(tap(), config, jobs, progress, compact)
+    profiles, too_short, read, briefs, _ = profile_parallel(tap(), config, jobs, progress, compact)
     return sign(store, profiles, config, sources, too_short, read, briefs)
 
 
