@@ -15,10 +15,13 @@ import os
 import resource
 import time
 
+from news_dedupe.briefs import match_briefs
 from news_dedupe.cluster import build_clusters
 from news_dedupe.config import Config
 from news_dedupe.loader import load
-from news_dedupe.pipeline import Detector, candidate_pairs, profile_parallel, rare_words
+from news_dedupe.pipeline import Detector, PairCodes, candidate_codes, profile_parallel, rare_chars
+from news_dedupe.spill import ProfileSpill
+from news_dedupe.vocabulary import Vocabulary
 
 
 def peak_mb() -> int:
@@ -41,23 +44,24 @@ def main() -> None:
         print(f"{name:<10} {now - clock:8.1f} s   peak RSS {peak_mb():6,} MB   {detail}", flush=True)
         clock = now
 
-    profiles, too_short, read, _ = profile_parallel(load(args.corpus), config, args.jobs, compact=True)
-    stage("profile", f"{read:,} documents, {len(too_short):,} too short")
-    rare = rare_words(profiles, config)
-    for p in profiles:
-        p.content = []
+    vocabulary = Vocabulary()
+    spill = ProfileSpill(vocabulary)
+    profiled = profile_parallel(load(args.corpus), config, args.jobs, spill=spill)
+    stage("profile", f"{profiled.read:,} documents, {len(profiled.too_short):,} too short")
+    rare = rare_chars(spill, config)
     stage("rare")
-    pairs = candidate_pairs(profiles, rare, config)
+    pairs = PairCodes(candidate_codes(spill, rare, config, args.jobs, vocabulary))
     del rare
     stage("candidates", f"{len(pairs):,} pairs")
-    by_id = {p.id: p for p in profiles}
-    detector = Detector(by_id, config)
-    found = detector.duplicates([p.id for p in profiles], pairs, args.jobs)
+    detector = Detector(spill.by_id(), config)
+    found = detector.duplicates(spill.ids, pairs, args.jobs)
     stage("verify", f"{len(found):,} duplicates")
     clusters = build_clusters(
-        by_id, found, detector.score, config, lambda wanted: detector.prefetch(wanted, args.jobs)
+        spill.by_id(), found, detector.score, config, lambda wanted: detector.prefetch(wanted, args.jobs)
     )
     stage("cluster", f"{len(clusters):,} clusters")
+    matches = match_briefs(profiled.briefs, spill.heads(), config)
+    stage("briefs", f"{len(matches):,} briefs matched")
 
 
 if __name__ == "__main__":
