@@ -157,15 +157,14 @@ class CandidateIndex:
         # does not: it is left out there.
         lead_rows = np.arange(n_whole, len(docs))
         own_whole = row_of[docs[n_whole:]]
+        runs = []
         if self._file is not None:
-            self._file.flush()  # keys are read back with pread
-
-        def band_runs(band: int) -> _Runs:
+            self._file.flush()
+        for band in range(self.bands):
             key = np.concatenate([self._band(k, band) for _, k in blocks])
             present = np.ones(len(docs), dtype=bool)
             present[lead_rows[key[lead_rows] == key[own_whole]]] = False
-            return _Runs(key, present, self.max_bucket)
-
+            runs.append(_Runs(key, present, self.max_bucket))
         # Ties in shared bands are broken by the number of equal MinHash values, compared on their
         # low bytes (a chance equality adds the same 1/256 to every pair's estimate).
         # Eight low bytes are compared per 64-bit word: a byte of x ^ y is zero where they are
@@ -176,122 +175,43 @@ class CandidateIndex:
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
-            out: np.ndarray = np.zeros(len(x), dtype=np.int64)
+            out = np.zeros(len(x), dtype=np.int64)
             for k in range(0, len(x), 50_000):
                 v = sample[row_of[x[k : k + 50_000]]] ^ sample[row_of[y[k : k + 50_000]]]
                 nonzero = (((v & _LOW7) + _LOW7) | v) & ~_LOW7  # each byte's top bit: byte != 0
                 out[k : k + 50_000] = self.num_perm - np.bitwise_count(nonzero).sum(axis=1, dtype=np.int64)
             return out
 
-        def split(x: np.ndarray, y: np.ndarray, band: int) -> tuple[np.ndarray, np.ndarray]:
-            """Entry pairs of one band as codes of whole-whole pairs, and (code, band) rows of pairs
-            where one side is a lead (a lead only meets whole sketches)."""
-            wholes = ~is_lead[x] & ~is_lead[y]
-            one_lead = is_lead[x] != is_lead[y]
-            codes = docs[x[one_lead]] << 32 | docs[y[one_lead]]
-            return docs[x[wholes]] << 32 | docs[y[wholes]], np.stack(
-                (codes, np.full(len(codes), band)), axis=1
-            )
-
-        def reduce(found: list[np.ndarray], leads: np.ndarray) -> np.ndarray:
-            """A part's candidates from its directed pairs, one code a band shared."""
+        held = sum(r.pairs for r in runs)
+        parts = max(1, -(-held // budget))
+        kept: list[np.ndarray] = []
+        for part in range(parts):
+            chosen = docs % parts == part
+            found, via_lead, lead_band = [], [], []
+            for band, run in enumerate(runs):
+                x, y = run.pairs_from(chosen)
+                wholes = ~is_lead[x] & ~is_lead[y]
+                found.append(docs[x[wholes]] << 32 | docs[y[wholes]])
+                one_lead = is_lead[x] != is_lead[y]  # a lead only meets whole sketches
+                via_lead.append(docs[x[one_lead]] << 32 | docs[y[one_lead]])
+                lead_band.append(np.full(int(one_lead.sum()), band, dtype=np.int64))
             # x's lead with y's whole and x's whole with y's lead can meet in one band: count it once
-            if len(leads):
-                leads = leads[np.lexsort((leads[:, 1], leads[:, 0]))]
-                first = np.ones(len(leads), dtype=bool)
-                first[1:] = (leads[1:] != leads[:-1]).any(axis=1)
-                found.append(leads[first, 0])
+            lead_codes, bands_of = np.concatenate(via_lead), np.concatenate(lead_band)
+            order = np.lexsort((bands_of, lead_codes))
+            lead_codes, bands_of = lead_codes[order], bands_of[order]
+            first = np.ones(len(lead_codes), dtype=bool)
+            first[1:] = (lead_codes[1:] != lead_codes[:-1]) | (bands_of[1:] != bands_of[:-1])
+            found.append(lead_codes[first])
             # the number of bands in which each pair shares a bucket
             codes, counts = np.unique(np.concatenate(found), return_counts=True)
-            del found
+            del found, via_lead, lead_band, lead_codes, bands_of
             if self.min_shared > 1:
                 enough = counts >= self.min_shared
                 codes, counts = codes[enough], counts[enough]
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
-            return distinct(np.minimum(x, y) << 32 | np.maximum(x, y))
-
-        if self._file is not None:
-            return self._join_on_disk(band_runs, split, reduce, docs, budget)
-        runs = [band_runs(band) for band in range(self.bands)]
-        held = sum(r.pairs for r in runs)
-        parts = max(1, -(-held // budget))
-        kept: list[np.ndarray] = []
-        for part in range(parts):
-            chosen = docs % parts == part
-            found, leads = [], []
-            for band, run in enumerate(runs):
-                pairs, lead_pairs = split(*run.pairs_from(chosen), band)
-                found.append(pairs)
-                leads.append(lead_pairs)
-            kept.append(reduce(found, np.concatenate(leads)))
-        return distinct(np.concatenate(kept))
-
-    def _join_on_disk(
-        self,
-        band_runs: Callable[[int], _Runs],
-        split: Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray]],
-        reduce: Callable[[list[np.ndarray], np.ndarray], np.ndarray],
-        docs: np.ndarray,
-        budget: int,
-    ) -> np.ndarray:
-        """`candidates` with each band's runs, then its pairs, written to the index's file: one
-        band's runs and one part's pairs are held at a time, where the join in memory holds every
-        band's runs (1.5 GB for a million documents). The same candidates.
-
-        Three passes: the runs of each band (and so the number of pairs, and of parts); each
-        band's pairs, a chunk of entries at a time, grouped by the part of their first document;
-        each part's pairs, read back and reduced."""
-        file = self._file
-        assert file is not None
-        fd = file.fileno()
-
-        def write(data: np.ndarray) -> int:
-            at = file.seek(0, 2)
-            file.write(data.tobytes())
-            return at
-
-        def read(at: int, count: int, dtype: type, width: int = 1) -> np.ndarray:
-            size = np.dtype(dtype).itemsize * count * width
-            out: np.ndarray = np.frombuffer(os.pread(fd, size, at), dtype=dtype)
-            return out.reshape(count, width) if width > 1 else out
-
-        stored, held = [], 0
-        for band in range(self.bands):
-            run = band_runs(band)
-            stored.append((write(run.flat), len(run.flat), write(run.bounds), len(run.bounds)))
-            held += run.pairs
-        parts = max(1, -(-held // budget))
-        rows: list[list[np.ndarray]] = [[], []]  # (part, offset, count) of whole pairs, of lead rows
-        for band, (flat_at, n_flat, bounds_at, n_bounds) in enumerate(stored):
-            file.flush()
-            run = _Runs.read(read(flat_at, n_flat, np.int32), read(bounds_at, n_bounds, np.int32))
-            for lo, hi in run.chunks(budget):
-                for stream, pairs in enumerate(split(*run.pairs_at(np.arange(lo, hi)), band)):
-                    owner = ((pairs[:, 0] if pairs.ndim > 1 else pairs) >> 32) % parts
-                    order = np.argsort(owner, kind="stable")
-                    counts = np.bincount(owner, minlength=parts)
-                    at = write(pairs[order])
-                    width = 16 if stream else 8
-                    offsets = at + width * (np.cumsum(counts) - counts)
-                    used = np.flatnonzero(counts)
-                    rows[stream].append(np.stack((used, offsets[used], counts[used]), axis=1))
-        file.flush()
-        wholes, leads = (np.concatenate(r) if r else np.zeros((0, 3), dtype=np.int64) for r in rows)
-        wholes = wholes[np.argsort(wholes[:, 0], kind="stable")]
-        leads = leads[np.argsort(leads[:, 0], kind="stable")]
-        w_ends = np.searchsorted(wholes[:, 0], np.arange(parts + 1))
-        l_ends = np.searchsorted(leads[:, 0], np.arange(parts + 1))
-        kept: list[np.ndarray] = []
-        for part in range(parts):
-            found = [np.zeros(0, dtype=np.int64)]
-            found += [read(at, n, np.int64) for _, at, n in wholes[w_ends[part] : w_ends[part + 1]].tolist()]
-            lead_rows = [np.zeros((0, 2), dtype=np.int64)]
-            lead_rows += [
-                read(at, n, np.int64, 2) for _, at, n in leads[l_ends[part] : l_ends[part + 1]].tolist()
-            ]
-            kept.append(reduce(found, np.concatenate(lead_rows)))
+            kept.append(distinct(np.minimum(x, y) << 32 | np.maximum(x, y)))
         return distinct(np.concatenate(kept))
 
 
@@ -316,32 +236,9 @@ class _Runs:
         self.bounds = np.concatenate(([0], np.cumsum(run_sizes))).astype(np.int32)
         self.pairs = int((run_sizes * (run_sizes - 1)).sum())  # ordered pairs of distinct entries
 
-    @classmethod
-    def read(cls, flat: np.ndarray, bounds: np.ndarray) -> _Runs:
-        """Runs written out before (`flat` and `bounds` as they were)."""
-        runs = cls.__new__(cls)
-        runs.flat, runs.bounds = flat, bounds
-        sizes = np.diff(bounds).astype(np.int64)
-        runs.pairs = int((sizes * (sizes - 1)).sum())
-        return runs
-
-    def chunks(self, budget: int) -> Iterator[tuple[int, int]]:
-        """Ranges of entries (positions in `flat`) with about `budget` pairs each, or one entry."""
-        sizes = np.diff(self.bounds).astype(np.int64)
-        per_entry = np.repeat(sizes - 1, sizes)
-        ends = np.cumsum(per_entry)
-        lo = 0
-        while lo < len(per_entry):
-            hi = max(lo + 1, int(np.searchsorted(ends, (ends[lo - 1] if lo else 0) + budget, side="right")))
-            yield lo, hi
-            lo = hi
-
     def pairs_from(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Ordered pairs (entry, other entry of its bucket) for the entries where `chosen` holds."""
-        return self.pairs_at(np.flatnonzero(chosen[self.flat]))
-
-    def pairs_at(self, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ordered pairs (entry, other entry of its bucket) for the entries at positions `pick`."""
+        pick = np.flatnonzero(chosen[self.flat])
         if not pick.size:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
