@@ -98,6 +98,8 @@ def test_every_stem_gets_a_character_of_its_own_past_the_surrogates():
     assert not any(0xD800 <= ord(c) < 0xE000 for c in coded)
     assert coded.encode("utf-32-le").decode("utf-32-le") == coded
     assert vocabulary.spell(coded) == words
+    fresh = Vocabulary()
+    assert fresh.encode(w for w in ["b", "a", "b"]) == fresh.encode(["b", "a", "b"]) == "\x00\x01\x00"
 
 
 def test_stems_past_the_code_space_share_codes_the_same_way_every_run(monkeypatch):

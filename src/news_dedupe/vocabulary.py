@@ -47,10 +47,12 @@ class Vocabulary:
     def encode(self, words: Iterable[str]) -> str:
         """`words` as one string of their characters."""
         words = words if isinstance(words, (list, tuple)) else list(words)
-        try:
-            return "".join(map(self._char.__getitem__, words))  # all known: no Python-level loop
-        except KeyError:
-            return "".join([self._char.get(w) or self.char(w) for w in words])
+        chars = list(map(self._char.get, words))  # no Python-level loop for the known ones
+        if None in chars:
+            for n, c in enumerate(chars):
+                if c is None:
+                    chars[n] = self.char(words[n])
+        return "".join(chars)  # type: ignore[arg-type]  # no None is left
 
     def known(self, words: Iterable[str]) -> str:
         """The characters of those `words` already numbered (a word never seen occurs nowhere)."""
