@@ -21,10 +21,13 @@ from news_dedupe.pipeline import (
     chrome_segments,
     find_duplicates,
     lede_words,
+    rare_chars,
     rare_words,
 )
 from news_dedupe.report import to_json
+from news_dedupe.spill import ProfileSpill
 from news_dedupe.verify import Profile, profile
+from news_dedupe.vocabulary import Vocabulary
 
 ORIGINAL = "001_0cbfd229ab594fd8.txt"
 PAGE = "003_c4c92065ccfd9160.txt"
@@ -333,6 +336,15 @@ def test_rare_words_follow_their_definition(stored):
                 rare = set(sorted(set(p.content), key=lambda w: (freq[w], w))[: config.min_rare])
             expected.append(tuple(sorted(rare)))
         assert rare_words(profiles, config, df=df, n_docs=n_docs) == expected
+        if not stored:  # the same words from the coded profiles of a spill
+            spill = ProfileSpill(Vocabulary())
+            for p in profiles:
+                spill.append(p)
+            coded = rare_chars(spill.finish(), config)  # in id order, as the spill reads them
+            spelled = {
+                d: tuple(sorted(spill.vocabulary.spell(r))) for d, r in zip(spill.ids, coded, strict=True)
+            }
+            assert spelled == {p.id: words for p, words in zip(profiles, expected, strict=True)}
 
 
 def test_identical_prose_is_always_a_candidate():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import random
 from itertools import combinations
 
 import numpy as np
@@ -14,7 +13,7 @@ from hypothesis import strategies as st
 from news_dedupe import vocabulary as vocabulary_module
 from news_dedupe.config import Config
 from news_dedupe.errors import DedupeError
-from news_dedupe.pipeline import find_duplicates, profile_documents, rare_chars, rare_words
+from news_dedupe.pipeline import find_duplicates, profile_documents, rare_chars
 from news_dedupe.report import to_json
 from news_dedupe.spill import ProfileSpill
 from news_dedupe.verify import Profile, segment_similarity, verify
@@ -58,29 +57,12 @@ def test_profiles_written_in_any_order_are_read_in_id_order(seed_docs):
         assert spill.vocabulary.spell("".join(back.stems)) == [t for s in p.stems for t in s]
         assert spill.vocabulary.spell(chr(c) for c in spill.content(k)) == p.content
     assert spill.by_id().size(held[0].id) == held[0].size
+    # under rare_min_docs documents every content word is rare, coded or not
+    assert [set(spill.vocabulary.spell(r)) for r in rare_chars(spill, config)] == [
+        set(p.content) for p in held
+    ]
     # read profiles are built without Profile's __init__: every field is there, and no other
     assert set(vars(spill[0])) == {f.name for f in dataclasses.fields(Profile)}
-
-
-def test_coded_rarity_is_rarity_of_the_words():
-    """`rare_chars` on a spill names the words `rare_words` names on the profiles, ties included."""
-    rng = random.Random(5)
-    config = Config(rare_min_docs=10, rare_df=0.1, rare_floor=3, min_rare=4)
-    words = [f"w{n:03d}" for n in range(60)]
-    for _ in range(20):
-        profiles = []
-        for n in range(rng.randrange(5, 40)):
-            mine = sorted(set(rng.sample(words, rng.randrange(1, 12))))
-            lengths = np.array([len(mine)], dtype=np.int64)
-            profiles.append(
-                Profile(f"d{n:02d}", 0, [], [tuple(mine)], lengths, np.zeros(0, np.uint32), b"", mine)
-            )
-        spill = ProfileSpill(Vocabulary())
-        for p in profiles:
-            spill.append(p)
-        spill.finish()
-        coded = [set(spill.vocabulary.spell(r)) for r in rare_chars(spill, config)]
-        assert coded == [set(r) for r in rare_words(profiles, config)]
 
 
 def test_find_leaves_nothing_in_its_temporary_folder(seed_docs, case_docs, tmp_path):
