@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
+from news_dedupe.errors import DedupeError
 from news_dedupe.index import CandidateIndex, band_keys
 from news_dedupe.signature import Signer
 
@@ -169,3 +170,8 @@ def test_pairs_sharing_fewer_than_min_shared_bands_are_dropped():
         index.add(0, a)
         index.add(1, b)
         assert list(index.pairs()) == expected
+
+
+def test_band_keys_in_a_folder_that_cannot_be_written_are_one_clear_error(tmp_path):
+    with pytest.raises(DedupeError, match="cannot keep LSH band keys .*TMPDIR"):
+        CandidateIndex(NUM_PERM, BANDS, on_disk=True, tmpdir=str(tmp_path / "gone"))

@@ -389,6 +389,7 @@ def test_unrelated_documents_past_rare_min_docs_keep_the_seeds_cluster(seed_docs
 def test_parallel_verification_gives_the_same_report(seed_docs, case_docs, monkeypatch):
     """Verifying on a pool of two processes gives byte-identical JSON to verifying in one."""
     docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+    docs = list({d.id: d for d in docs}.values())  # the page case carries a seed
     serial = to_json(find_duplicates(docs, jobs=1))
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAIRS", 1)
     assert to_json(find_duplicates(docs, jobs=2)) == serial
@@ -537,3 +538,22 @@ def test_pair_codes_read_as_the_pairs_they_hold():
     assert list(codes) == pairs
     assert codes[5] == pairs[5] and codes[-1] == pairs[-1]
     assert list(codes[100:70_000]) == pairs[100:70_000]
+
+
+def test_find_with_spilled_profiles_clusters_as_the_pipeline_on_profiles_in_memory(seed_docs, case_docs):
+    """find_duplicates (profiles in a temporary file, stems coded) gives the clusters the same
+    stages give on profiles held as word tuples, past rare_min_docs so that rarity, chrome and
+    ledes all count."""
+    config = Config(rare_min_docs=10)
+    docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+    docs = list({d.id: d for d in docs}.values()) + synthetic_unrelated(40)
+    held = pipeline.profile_documents(docs, config, compact=True)
+    rare = rare_words(held.profiles, config)
+    pairs = candidate_pairs(held.profiles, rare, config)
+    clusters, _ = pipeline.verify_and_cluster(held.profiles, pairs, config)
+    matches = pipeline.match_briefs(held.briefs, held.profiles, config)
+    expected = pipeline.attach_briefs(clusters, matches, held.briefs)
+    report = find_duplicates(docs, config)
+    assert len(held.profiles) >= 50 and len(expected) >= 2
+    assert report.candidates == len(pairs)
+    assert report.clusters == expected

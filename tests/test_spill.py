@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from itertools import combinations
 
 import numpy as np
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from news_dedupe import vocabulary as vocabulary_module
 from news_dedupe.config import Config
-from news_dedupe.errors import DedupeError
+from news_dedupe.errors import DedupeError, InputError
 from news_dedupe.pipeline import find_duplicates, profile_documents, rare_chars
 from news_dedupe.report import to_json
 from news_dedupe.spill import ProfileSpill
@@ -21,7 +22,9 @@ from news_dedupe.vocabulary import Vocabulary
 
 
 def _corpus(seed_docs, case_docs):
-    return [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+    """The seeds and the page and chrome cases, each id once (the page case carries a seed)."""
+    docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+    return list({d.id: d for d in docs}.values())
 
 
 def test_a_spilled_profile_scores_every_pair_as_the_profile_written(seed_docs, case_docs):
@@ -112,3 +115,35 @@ def test_a_temporary_folder_that_cannot_be_written_is_one_clear_error(seed_docs,
     missing = tmp_path / "gone"
     with pytest.raises(DedupeError, match=rf"^{missing}: cannot keep profiles .*TMPDIR"):
         find_duplicates(seed_docs.values(), tmpdir=str(missing))
+
+
+def test_an_id_given_twice_is_an_input_error(seed_docs):
+    doc = next(iter(seed_docs.values()))
+    with pytest.raises(InputError, match=rf"document id '{doc.id}' is given twice"):
+        find_duplicates([*seed_docs.values(), doc])
+
+
+def test_a_closed_report_closes_its_profiles_file(seed_docs):
+    def open_files() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_files()
+    report = find_duplicates(seed_docs.values())
+    assert open_files() == before + 1  # the spill; the index's files are closed with the index
+    report.close()
+    assert open_files() == before and report.detector is None
+
+
+def test_a_profile_without_figures_reads_back_one_empty_list_a_segment():
+    lengths = np.array([2, 1], dtype=np.int64)
+    p = Profile("d", 3, [], [("a", "b"), ("c",)], lengths, np.zeros(0, np.uint32), b"0" * 16, ["a"])
+    spill = ProfileSpill(Vocabulary())
+    spill.append(p)
+    back = spill.finish()[0]
+    assert list(back.figures) == [(), ()]
+    assert spill[-1] is back
+    with pytest.raises(IndexError):
+        spill[-2]
+    again = ProfileSpill(Vocabulary())
+    again.append(back)  # a read profile can be written again
+    assert again.finish()[0].stems == back.stems == ["\x00\x01", "\x02"]

@@ -320,7 +320,7 @@ def find_command(
     messages.info(f"config: preset={preset} {config}")
     docs = read_documents(paths, messages, load)
     report = find_duplicates(docs, config, progress=messages.progress, jobs=jobs)
-    report.detector = None  # nothing here scores again: every profile is freed before rendering
+    report.close()  # nothing here scores again: the profiles' file is closed before rendering
     report.skipped = messages.skipped
     for doc_id in report.too_short:
         messages.note(

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from .arrays import distinct, run_starts
+from .errors import DedupeError
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -87,7 +88,11 @@ class CandidateIndex:
         self._whole: list[tuple[np.ndarray, _Keys]] = []
         self._lead: list[tuple[np.ndarray, _Keys]] = []
         self._low: list[np.ndarray] = []  # the whole sketches' low bytes, for ties
-        self._file = tempfile.TemporaryFile(dir=tmpdir) if on_disk else None  # noqa: SIM115
+        self._tmpdir = tmpdir or tempfile.gettempdir()
+        try:
+            self._file = tempfile.TemporaryFile(dir=tmpdir) if on_disk else None  # noqa: SIM115
+        except OSError as err:
+            raise self._error(err) from err
 
     def add(self, doc: int, whole: np.ndarray, lead: np.ndarray | None = None) -> None:
         """Add a document's signature (and its lead's): uint32 arrays of num_perm values."""
@@ -117,9 +122,18 @@ class CandidateIndex:
         keys = np.ascontiguousarray(band_keys(signatures, self.bands).T)  # band by band
         if self._file is None:
             return keys
-        start = self._file.seek(0, 2)
-        self._file.write(keys.tobytes())
+        try:
+            start = self._file.seek(0, 2)
+            self._file.write(keys.tobytes())
+        except OSError as err:
+            raise self._error(err) from err
         return start, keys.shape[1]
+
+    def _error(self, err: OSError) -> DedupeError:
+        return DedupeError(
+            f"{self._tmpdir}: cannot keep LSH band keys in a temporary file there ({err.strerror});"
+            " set TMPDIR to a folder with room (about 1 KB a sketch)"
+        )
 
     def _band(self, keys: _Keys, band: int) -> np.ndarray:
         if isinstance(keys, np.ndarray):
@@ -159,7 +173,10 @@ class CandidateIndex:
         own_whole = row_of[docs[n_whole:]]
         runs = []
         if self._file is not None:
-            self._file.flush()
+            try:
+                self._file.flush()
+            except OSError as err:
+                raise self._error(err) from err
         for band in range(self.bands):
             key = np.concatenate([self._band(k, band) for _, k in blocks])
             present = np.ones(len(docs), dtype=bool)

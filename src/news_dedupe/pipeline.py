@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, groupby, islice
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, cast, overload
 
 import numpy as np
 from scipy import sparse
@@ -65,6 +65,14 @@ class Report:
     @property
     def clustered(self) -> int:
         return len({m.id for c in self.clusters for m in c.members})
+
+    def close(self) -> None:
+        """Drop the detector and close the temporary file of its profiles (`find_duplicates`), which
+        would otherwise stay open, with its disk space, as long as the report is referenced."""
+        profiles = self.detector.profiles if self.detector is not None else None
+        if isinstance(profiles, ProfileView):
+            profiles.spill.close()
+        self.detector = None
 
 
 class Detector:
@@ -317,20 +325,21 @@ MIN_RARE_CONTAINMENT = 0.15
 
 
 def _shared_words(
-    sets: Sequence[Collection[str]], codes: np.ndarray
+    sets: Sequence[Collection[str]], codes: np.ndarray, coded: bool = False
 ) -> Iterator[tuple[slice, np.ndarray, np.ndarray, np.ndarray]]:
     """For the pairs of `codes` (smaller << 32 | larger), in chunks: the chunk's slice, the
     words each pair shares, and the sizes of its two sets. All pairs at once: the sets as rows
     of a sparse 0/1 matrix (scipy), shared words as row products. Coded sets (strings of
-    distinct characters, `Vocabulary`) are their own column numbers."""
+    distinct characters, `Vocabulary`; `coded`) are their own column numbers."""
     sizes = np.array([len(words) for words in sets], dtype=np.int64)
     indptr = np.concatenate(([0], np.cumsum(sizes)))
-    if sets and all(isinstance(words, str) for words in sets[:100]):
+    if coded:
+        texts = cast("Sequence[str]", sets)
         columns = np.concatenate(
             [np.zeros(0, dtype=np.uint32)]
             + [
-                np.frombuffer("".join(sets[k : k + 100_000]).encode("utf-32-le"), dtype=np.uint32)  # type: ignore[arg-type]
-                for k in range(0, len(sets), 100_000)
+                np.frombuffer("".join(texts[k : k + 100_000]).encode("utf-32-le"), dtype=np.uint32)
+                for k in range(0, len(texts), 100_000)
             ]
         ).astype(np.int32)
         width = 0x110000
@@ -358,11 +367,11 @@ def _shared_words(
 SHARED_CHUNK = 50_000
 
 
-def _overlapping(rare: Sequence[Collection[str]], codes: np.ndarray) -> np.ndarray:
+def _overlapping(rare: Sequence[Collection[str]], codes: np.ndarray, coded: bool = False) -> np.ndarray:
     """Which pairs of `codes` share enough rare words: MIN_RARE_JACCARD of their union, or
     MIN_RARE_CONTAINMENT of the smaller set."""
     keep = np.zeros(len(codes), dtype=bool)
-    for at, shared, size_a, size_b in _shared_words(rare, codes):
+    for at, shared, size_a, size_b in _shared_words(rare, codes, coded):
         keep[at] = (shared >= MIN_RARE_CONTAINMENT * np.minimum(size_a, size_b)) | (
             shared >= MIN_RARE_JACCARD * (size_a + size_b - shared)
         )
@@ -377,9 +386,9 @@ MIN_LEDE_STEMS = 5
 MIN_LEDE_JACCARD = 0.2
 
 
-def _similar_ledes(ledes: Sequence[Collection[str]], codes: np.ndarray) -> np.ndarray:
+def _similar_ledes(ledes: Sequence[Collection[str]], codes: np.ndarray, coded: bool = False) -> np.ndarray:
     keep = np.zeros(len(codes), dtype=bool)
-    for at, shared, size_a, size_b in _shared_words(ledes, codes):
+    for at, shared, size_a, size_b in _shared_words(ledes, codes, coded):
         keep[at] = shared >= MIN_LEDE_JACCARD * (size_a + size_b - shared)
     return keep
 
@@ -518,7 +527,7 @@ def _rare_codes(
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
     # summary 0.27 or more of its rare words).
     codes = index.candidates(config.candidates_per_doc or None)
-    return codes[_overlapping(rare, codes)]
+    return codes[_overlapping(rare, codes, coded=vocabulary is not None)]
 
 
 def _lede_codes(
@@ -544,7 +553,7 @@ def _lede_codes(
             np.array(chunk, dtype=np.int64), signer.hashvalues_many([spell(ledes[n]) for n in chunk])
         )
     codes = lede_index.candidates(config.candidates_per_doc or None)
-    return codes[_similar_ledes(ledes, codes)]
+    return codes[_similar_ledes(ledes, codes, coded=vocabulary is not None)]
 
 
 class _LedeWorker:

@@ -17,11 +17,11 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate, chain
-from typing import Any, overload
+from typing import overload
 
 import numpy as np
 
-from .errors import DedupeError
+from .errors import DedupeError, InputError
 from .signature import stable_hash32
 from .verify import Profile
 from .vocabulary import Vocabulary
@@ -73,6 +73,7 @@ class ProfileSpill(Sequence[Profile]):
     def append(self, p: Profile) -> None:
         """Write a compact profile (one whose content words are distinct) to the file."""
         code = self.vocabulary.encode
+        assert len(p.figures) <= len(p.stems), "one figure list a segment at most"
         figures = list(p.figures) + [()] * (len(p.stems) - len(p.figures))  # one a segment
         heads = "\n".join(p.heads).encode("utf-8")  # lines of tokens: no line breaks in them
         header = [
@@ -128,6 +129,9 @@ class ProfileSpill(Sequence[Profile]):
         except OSError as err:
             raise self._error(err) from err
         order = np.array(sorted(range(len(self.ids)), key=self.ids.__getitem__), dtype=np.int64)
+        for a, b in zip(order[:-1].tolist(), order[1:].tolist(), strict=True):
+            if self.ids[a] == self.ids[b]:
+                raise InputError(f"document id {self.ids[a]!r} is given twice: ids must be unique")
         starts = np.frombuffer(self._starts, dtype=np.int64)
         lengths = np.diff(np.append(starts, self._end))
         self._span = (
@@ -141,6 +145,7 @@ class ProfileSpill(Sequence[Profile]):
         return self
 
     def close(self) -> None:
+        """Close (and so delete) the file; reading ends here."""
         self._file.close()
 
     def __len__(self) -> int:
@@ -153,6 +158,8 @@ class ProfileSpill(Sequence[Profile]):
     def __getitem__(self, k: int | slice) -> Profile | list[Profile]:
         if isinstance(k, slice):
             return [self[n] for n in range(*k.indices(len(self)))]
+        if not -len(self) <= k < len(self):
+            raise IndexError(k)
         if k < 0:
             k += len(self)
         cache = self._cache
@@ -198,7 +205,7 @@ class ProfileSpill(Sequence[Profile]):
             shingles=values[at : at + n_shingles],
             fingerprint=self.prints[k].tobytes(),
             content=[],
-            figures=_Figures(figures, counts) if n_figures else _NONE,
+            figures=_Figures(figures, counts) if n_figures else [_NO_FIGURES] * n_seg,
             heads=_heads(data, n_heads),
             brief="",
             size=ends[-1] if ends else 0,
@@ -245,19 +252,6 @@ class _Figures(Sequence[tuple[int, ...]]):
         end = self._ends[i]
         start = self._ends[i - 1] if i % len(self) else 0
         return tuple(self.values[start:end].tolist())
-
-
-class _NoFigures(Sequence[tuple[int, ...]]):
-    """The figures of a profile without any: none in every segment."""
-
-    def __len__(self) -> int:
-        return 0
-
-    def __getitem__(self, i: Any) -> Any:
-        return _NO_FIGURES
-
-
-_NONE = _NoFigures()
 
 
 class ProfileView(Mapping[str, Profile]):
