@@ -226,25 +226,29 @@ def choose_original(
     against an article that only summaries cover. Ties go to the longer text, then the smaller id.
     """
     eligible, others = _contest(ids, composite)
+    # each member read once (profiles may be read back from a file: `spill.ProfileView`)
+    members = {d: profiles[d] for d in dict.fromkeys([*eligible, *others])}
     best: tuple[float, int, str] | None = None
     chosen = eligible[0]
     for x in eligible:
+        px = members[x]
         contained = 0.0
         covered: set[int] = set()
         their_size = 0
-        voters = {profiles[x].fingerprint}
+        voters = {px.fingerprint}
         for y in others:
             # copies vote once: five copies of a page must not outvote the article it carries
-            if profiles[y].fingerprint in voters:
+            py = members[y]
+            if py.fingerprint in voters:
                 continue
-            voters.add(profiles[y].fingerprint)
+            voters.add(py.fingerprint)
             p = score(x, y)
             contained += p.coverage_b
             covered.update(p.matched_a)
-            their_size += profiles[y].size
-        reachable = max(min(profiles[x].size, their_size), 1)
-        union = min(1.0, sum(int(profiles[x].lengths[i]) for i in covered) / reachable)
-        key = (round(contained * union, 6), profiles[x].size, _neg(x))
+            their_size += py.size
+        reachable = max(min(px.size, their_size), 1)
+        union = min(1.0, int(px.lengths[sorted(covered)].sum()) / reachable)
+        key = (round(contained * union, 6), px.size, _neg(x))
         if best is None or key > best:
             best, chosen = key, x
     return chosen

@@ -158,15 +158,16 @@ class ProfileSpill(Sequence[Profile]):
     def __getitem__(self, k: int | slice) -> Profile | list[Profile]:
         if isinstance(k, slice):
             return [self[n] for n in range(*k.indices(len(self)))]
-        if not -len(self) <= k < len(self):
-            raise IndexError(k)
-        if k < 0:
-            k += len(self)
         cache = self._cache
         p = cache.get(k)
         if p is not None:
             cache.move_to_end(k)
             return p
+        n = len(self.ids)
+        if not -n <= k < n:
+            raise IndexError(k)
+        if k < 0:
+            return self[k + n]
         p = cache[k] = self._read(k)
         if len(cache) > CACHE:
             cache.popitem(last=False)
