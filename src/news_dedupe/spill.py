@@ -61,7 +61,7 @@ class ProfileSpill(Sequence[Profile]):
             raise self._error(err) from err
         self._fd = self._file.fileno()
         self._end = 0
-        # what is kept in memory, about 100 bytes a document: the id, and these packed
+        # what is kept in memory: each document's id, and these 40 bytes packed
         self.ids: list[str] = []
         self._starts = array("q")
         self._words = array("q")
@@ -262,7 +262,7 @@ class ProfileView(Mapping[str, Profile]):
         self.spill = spill
 
     def _at(self, doc_id: object) -> int:
-        """Where `doc_id` is (ids are sorted: a binary search, where a dict would take 100 bytes
+        """Where `doc_id` is (ids are sorted: a binary search, where a dict would hold an entry
         a document), or -1."""
         ids = self.spill.ids
         k = bisect.bisect_left(ids, doc_id) if isinstance(doc_id, str) else len(ids)
