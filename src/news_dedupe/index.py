@@ -84,11 +84,11 @@ class CandidateIndex:
         self.max_bucket = max_bucket  # buckets holding more documents propose nothing
         self.min_shared = min_shared  # pairs sharing fewer bands are no candidates
         # blocks of (document numbers, their band keys band by band), whole sketches then leads;
-        # the keys in a temporary file when `on_disk` (512 bytes a sketch at 64 bands)
+        # the keys in a temporary file when `on_disk` (8 bytes a band: 1 KB a sketch at 128 bands)
         self._whole: list[tuple[np.ndarray, _Keys]] = []
         self._lead: list[tuple[np.ndarray, _Keys]] = []
         self._low: list[np.ndarray] = []  # the whole sketches' low bytes, for ties
-        self._tmpdir = tmpdir or tempfile.gettempdir()
+        self._tmpdir = tmpdir
         try:
             self._file = tempfile.TemporaryFile(dir=tmpdir) if on_disk else None  # noqa: SIM115
         except OSError as err:
@@ -131,7 +131,8 @@ class CandidateIndex:
 
     def _error(self, err: OSError) -> DedupeError:
         return DedupeError(
-            f"{self._tmpdir}: cannot keep LSH band keys in a temporary file there ({err.strerror});"
+            f"{self._tmpdir or tempfile.gettempdir()}: cannot keep LSH band keys in a temporary file"
+            f" there ({err.strerror});"
             " set TMPDIR to a folder with room (about 1 KB a sketch)"
         )
 

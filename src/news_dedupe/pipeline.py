@@ -256,7 +256,7 @@ def rare_chars(spill: ProfileSpill, config: Config) -> list[str]:
                 sorted(codes.tolist(), key=lambda c: (df[c], word(chr(c))))[: config.min_rare],
                 dtype=np.uint32,
             )
-        out.append(rare.astype(np.uint32).tobytes().decode("utf-32-le"))
+        out.append(rare.tobytes().decode("utf-32-le"))
     return out
 
 
@@ -736,8 +736,8 @@ def find_duplicates(
     """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores.
 
     Profiles are kept in a temporary file (in `tmpdir`, else the system's), a few KB each, and
-    read back as verification needs them: memory grows with the documents by their ids and
-    sizes only."""
+    read back as verification needs them; in memory each document keeps its id and 40 bytes,
+    besides what each stage holds while it runs (README, "Memory and temporary files")."""
     config = config or Config()
     vocabulary = Vocabulary()
     spill = ProfileSpill(vocabulary, tmpdir)

@@ -26,7 +26,6 @@ from .signature import stable_hash32
 from .verify import Profile
 from .vocabulary import Vocabulary
 
-_NO_FIGURES: tuple[int, ...] = ()
 # Profiles decoded and kept per process: clustering asks for the same few members many times.
 CACHE = 1024
 _HEADER = 6  # counts of segments, stems, shingles, figures, content words; bytes of head lines
@@ -53,7 +52,6 @@ class ProfileSpill(Sequence[Profile]):
     def __init__(self, vocabulary: Vocabulary, directory: str | None = None) -> None:
         self.vocabulary = vocabulary
         self.directory = directory  # None: the system's temporary folder
-        self._directory = directory or tempfile.gettempdir()
         try:
             # unlinked already: gone when closed or when the process ends, however it ends
             self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - lives as long as the spill
@@ -118,7 +116,8 @@ class ProfileSpill(Sequence[Profile]):
 
     def _error(self, err: OSError) -> DedupeError:
         return DedupeError(
-            f"{self._directory}: cannot keep profiles in a temporary file there ({err.strerror});"
+            f"{self.directory or tempfile.gettempdir()}: cannot keep profiles in a temporary file"
+            f" there ({err.strerror});"
             " set TMPDIR to a folder with room (a few KB a document)"
         )
 
@@ -206,7 +205,7 @@ class ProfileSpill(Sequence[Profile]):
             shingles=values[at : at + n_shingles],
             fingerprint=self.prints[k].tobytes(),
             content=[],
-            figures=_Figures(figures, counts) if n_figures else [_NO_FIGURES] * n_seg,
+            figures=_Figures(figures, counts) if n_figures else [()] * n_seg,
             heads=_heads(data, n_heads),
             brief="",
             size=ends[-1] if ends else 0,

@@ -105,7 +105,7 @@ def profile_from_segments(
 _NO_FIGURES: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)  # slots: a run holds one for every verified pair (170 bytes, not 500)
+@dataclass(frozen=True, slots=True)  # slots: a run holds one for every verified pair (144 bytes)
 class PairScores:
     """Every score of one verified pair, and the decision with its reason."""
 
