@@ -9,7 +9,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from news_dedupe.cluster import RELATIONS, Cluster, build_clusters, choose_original, relation
+from news_dedupe.cluster import (
+    MAX_EXACT_GROUP,
+    RELATIONS,
+    Cluster,
+    build_clusters,
+    choose_original,
+    relation,
+)
 from news_dedupe.config import Config
 from news_dedupe.verify import PairScores, Profile
 
@@ -146,6 +153,37 @@ def test_chain_of_three_has_the_middle_as_original():
     (cluster,) = clusters_of([x, y, z], pairs)
     assert cluster.representative == "y"
     assert all(m.scores is None or m.scores.duplicate for m in cluster.members)
+
+
+def test_a_passage_quoted_by_many_articles_is_in_each_ones_cluster_and_original_of_none():
+    """In a group too large to contest whole (MAX_EXACT_GROUP), a short passage found in 45
+    unrelated articles joins each article's cluster; it contains none of them, so it is the
+    original of none, and the articles stay apart."""
+    quote = fake_profile("quote", 2)
+    articles = [fake_profile(f"a{k:02}", 10) for k in range(45)]
+    pairs = [pair(quote, a, range(2), range(3, 5)) for a in articles]
+    clusters = clusters_of([quote, *articles], pairs)
+    assert len(articles) + 1 > MAX_EXACT_GROUP
+    assert members(clusters) == [{a.id, "quote"} for a in articles]
+    assert [c.representative for c in clusters] == [a.id for a in articles]
+
+
+def test_work_on_a_long_chain_grows_with_its_length_not_its_square():
+    """A chain of 300 near-copies (each verified with the next) is one group; choosing its
+    originals scores each document against a few neighbours, not against the whole chain."""
+    docs = [fake_profile(f"d{k:03}", 5) for k in range(300)]
+    pairs = [pair(x, y, range(5), range(5)) for x, y in zip(docs, docs[1:], strict=False)]
+    asked = []
+    table = scorer(pairs)
+
+    def counting(x: str, y: str) -> PairScores:
+        asked.append((x, y))
+        return table(x, y)
+
+    clusters = build_clusters({p.id: p for p in docs}, pairs, counting, CONFIG)
+    assert {d for c in clusters for d in c.ids} == {p.id for p in docs}
+    assert all(m.scores is None or m.scores.duplicate for c in clusters for m in c.members)
+    assert len(asked) < 10 * len(docs)
 
 
 def test_no_pairs_no_clusters():

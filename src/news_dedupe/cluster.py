@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from .config import Config
 from .verify import PairScores, Profile
@@ -136,22 +137,22 @@ def build_clusters(
     if prefetch:
         wanted: set[tuple[str, str]] = set()
         for group in groups.values():
-            eligible, others = _contest(sorted(group), composite)
-            wanted.update((x, y) for x in eligible for y in others if x != y)
+            if len(group) <= MAX_EXACT_GROUP:
+                eligible, others = _contest(sorted(group), composite)
+                wanted.update((x, y) for x in eligible for y in others if x != y)
         prefetch(sorted(wanted))
-    neighbours: dict[str, set[str]] = {}
-    for p in pairs:
-        neighbours.setdefault(p.a, set()).add(p.b)
-        neighbours.setdefault(p.b, set()).add(p.a)
+    verified = _Verified(by_doc)
     clusters: dict[tuple[str, ...], Cluster] = {}
     for group in groups.values():
-        stars = _stars(sorted(group), composite, profiles, score, config)
+        stars = _stars(sorted(group), composite, profiles, score, config, verified)
         placed = {m.id for c in stars for m in c.members}
         # A verified duplicate of a member that is not one of the original's (w ~ x ~ y ~ z with
         # x the original) gets a cluster of its own around it and its neighbours.
         for doc in sorted(group - placed):
-            around = sorted({doc} | (neighbours.get(doc, set()) & group))
-            stars.extend(c for c in _stars(around, composite, profiles, score, config) if doc in c.ids)
+            around = sorted({doc} | (verified.neighbours(doc) & group))
+            stars.extend(
+                c for c in _stars(around, composite, profiles, score, config, verified) if doc in c.ids
+            )
         stars.extend(_copies(stars, profiles, score, config))
         for c in stars:
             clusters.setdefault(tuple(sorted(c.ids)), c)
@@ -190,9 +191,12 @@ def _stars(
     profiles: Mapping[str, Profile],
     score: Callable[[str, str], PairScores],
     config: Config,
+    verified: _Verified | None = None,
 ) -> list[Cluster]:
     """Split a connected group into clusters whose every member is a verified version of the
     cluster's original, so that A ~ B ~ C never puts C beside A on the strength of B alone."""
+    if verified is not None and len(ids) > MAX_EXACT_GROUP:
+        return _local_stars(ids, composite, profiles, score, config, verified)
     out = []
     remaining = list(ids)
     while len(remaining) > 1:
@@ -232,26 +236,93 @@ def choose_original(
     chosen = eligible[0]
     for x in eligible:
         px = members[x]
-        contained = 0.0
-        covered: set[int] = set()
-        their_size = 0
-        voters = {px.fingerprint}
-        for y in others:
-            # copies vote once: five copies of a page must not outvote the article it carries
-            py = members[y]
-            if py.fingerprint in voters:
-                continue
-            voters.add(py.fingerprint)
-            p = score(x, y)
-            contained += p.coverage_b
-            covered.update(p.matched_a)
-            their_size += py.size
-        reachable = max(min(px.size, their_size), 1)
-        union = min(1.0, int(px.lengths[sorted(covered)].sum()) / reachable)
-        key = (round(contained * union, 6), px.size, _neg(x))
+        share = _completeness(px, [members[y] for y in others], partial(score, x))
+        key = (share, px.size, _neg(x))
         if best is None or key > best:
             best, chosen = key, x
     return chosen
+
+
+def _completeness(px: Profile, others: list[Profile], pair: Callable[[str], PairScores]) -> float:
+    """`choose_original`'s score of `px` against `others`; `pair(y)` gives the scores of px and
+    the document y, and is asked only for the first of each set of copies."""
+    contained = 0.0
+    covered: set[int] = set()
+    their_size = 0
+    voters = {px.fingerprint}
+    for py in others:
+        # copies vote once: five copies of a page must not outvote the article it carries
+        if py.fingerprint in voters:
+            continue
+        voters.add(py.fingerprint)
+        p = pair(py.id)
+        contained += p.coverage_b
+        covered.update(p.matched_a)
+        their_size += py.size
+    reachable = max(min(px.size, their_size), 1)
+    union = min(1.0, int(px.lengths[sorted(covered)].sum()) / reachable)
+    return round(contained * union, 6)
+
+
+def _local_stars(
+    ids: list[str],
+    composite: set[str],
+    profiles: Mapping[str, Profile],
+    score: Callable[[str, str], PairScores],
+    config: Config,
+    verified: _Verified,
+) -> list[Cluster]:
+    """`_stars` for a group too large to contest as a whole (in a large corpus, verified pairs
+    chain hundreds of versions of many stories): a member's claim to be an original is its
+    `_completeness` against the verified partners it holds more of than they hold of it, the
+    strongest claims are taken first,
+    and a star takes in the versions found within two verified pairs of its original. The work
+    grows with the group's size, not with its square."""
+    group = set(ids)
+    members = {d: profiles[d] for d in ids}
+    partners = {d: {p.b: p for p in verified.pairs(d) if p.b in group} for d in ids}
+
+    def claim(x: str) -> tuple[bool, float, int, str]:
+        # only partners that x holds more of than they hold of x vote for it: a short passage
+        # that many unrelated articles quote contains none of them
+        mine = {y: p for y, p in partners[x].items() if p.coverage_b >= p.coverage_a}
+        share = _completeness(members[x], [members[y] for y in sorted(mine)], mine.__getitem__)
+        return x not in composite, share, members[x].size, _neg(x)
+
+    out = []
+    remaining = set(ids)
+    for original in sorted(ids, key=claim, reverse=True):
+        if len(remaining) <= 1:
+            break
+        if original not in remaining:
+            continue
+        reach = set(partners[original])
+        for near in partners[original]:
+            reach.update(partners[near])
+        reach.discard(original)
+        star = [Member(original, "original", None)]
+        for doc in sorted(reach):
+            p = score(original, doc)
+            if p.duplicate:
+                star.append(Member(doc, relation(p, members[original], members[doc], config), p))
+        if len(star) > 1:
+            out.append(Cluster(original, tuple(star)))
+        remaining.difference_update(m.id for m in star)
+    return out
+
+
+class _Verified:
+    """The verified pairs by document."""
+
+    def __init__(self, by_doc: dict[str, list[PairScores]]) -> None:
+        self._by_doc = by_doc
+
+    def pairs(self, doc: str) -> list[PairScores]:
+        """The verified pairs of `doc`, each oriented (doc, partner)."""
+        return [p if p.a == doc else p.flipped() for p in self._by_doc.get(doc, ())]
+
+    def neighbours(self, doc: str) -> set[str]:
+        return {p.b if p.a == doc else p.a for p in self._by_doc.get(doc, ())}
 
 
 def _contest(ids: list[str], composite: set[str]) -> tuple[list[str], list[str]]:
