@@ -175,3 +175,39 @@ def test_pairs_sharing_fewer_than_min_shared_bands_are_dropped():
 def test_band_keys_in_a_folder_that_cannot_be_written_are_one_clear_error(tmp_path):
     with pytest.raises(DedupeError, match="cannot keep LSH band keys .*TMPDIR"):
         CandidateIndex(NUM_PERM, BANDS, on_disk=True, tmpdir=str(tmp_path / "gone"))
+
+
+def _family(copies: int, index: CandidateIndex) -> None:
+    same = Signer(NUM_PERM, 1).hashvalues(words("w", 50))
+    for key in range(copies):
+        index.add(key, same)
+
+
+def test_copies_past_the_row_budget_still_pair_with_each_other():
+    """Twelve copies share all 64 buckets (704 mates each); with a budget of 100 mates a sketch
+    each keeps six of its buckets, which still pair every copy with every other."""
+    limited, unlimited = CandidateIndex(NUM_PERM, BANDS), CandidateIndex(NUM_PERM, BANDS)
+    _family(12, limited)
+    _family(12, unlimited)
+    assert np.array_equal(limited.candidates(20, row_pairs=100), unlimited.candidates(20, row_pairs=None))
+    assert len(limited.candidates(20, row_pairs=100)) == 66
+    assert limited.joined <= 12 * 100 < unlimited.joined
+
+
+def test_the_row_budget_bounds_the_join_by_the_corpus_not_its_square():
+    """200 copies of one text would be joined in 200 * 199 pairs a band; with the budget each
+    sketch joins one bucket (the least it keeps), whatever the number of copies."""
+    index = CandidateIndex(NUM_PERM, BANDS)
+    _family(200, index)
+    index.candidates(300, row_pairs=100)
+    assert index.joined == 200 * 199
+    index.candidates(300, row_pairs=None)
+    assert index.joined == BANDS * 200 * 199
+
+
+def test_a_row_budget_no_sketch_reaches_changes_nothing():
+    index, _ = _story_index(leads=True)
+    assert np.array_equal(index.candidates(3, row_pairs=10**6), index.candidates(3, row_pairs=None))
+    assert np.array_equal(
+        index.candidates(3, row_pairs=10**6, budget=40), index.candidates(3, row_pairs=None)
+    )

@@ -21,7 +21,14 @@ from .errors import DedupeError
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 # Pairs held at once while joining bands (about 16 bytes each, a few times over while sorting).
-PART_BUDGET = 1_000_000
+PART_BUDGET = 2_000_000
+# Bucket mates a sketch is paired with over all its bands when it keeps only its best candidates:
+# its smallest buckets first. In a large corpus a sketch meets more documents by chance the more
+# there are (at 100,000 documents a rare-word sketch had 559 mates on average, at 300,000 1,155),
+# so without a bound the join grows with the square of the corpus; its real versions share its
+# rarest buckets (a near-copy shares most of them), and a bucket of hundreds holds a common
+# pair of rare words, not a story.
+ROW_PAIRS = 1000
 # A lede bucket holding more documents than this is a common word's or figure's ("said", "1",
 # "mln" at the minimum of both of the band's rows), not a story's: it proposes no pairs (counted
 # over the run in `find`, over the indexed documents in a check). A restated lede shares some
@@ -89,6 +96,7 @@ class CandidateIndex:
         self._lead: list[tuple[np.ndarray, _Keys]] = []
         self._low: list[np.ndarray] = []  # the whole sketches' low bytes, for ties
         self._tmpdir = tmpdir
+        self.joined = 0
         try:
             self._file = tempfile.TemporaryFile(dir=tmpdir) if on_disk else None  # noqa: SIM115
         except OSError as err:
@@ -148,7 +156,9 @@ class CandidateIndex:
         for code in self.candidates(per_doc):
             yield int(code >> 32), int(code & 0xFFFFFFFF)
 
-    def candidates(self, per_doc: int | None = None, budget: int = PART_BUDGET) -> np.ndarray:
+    def candidates(
+        self, per_doc: int | None = None, budget: int = PART_BUDGET, row_pairs: int | None = ROW_PAIRS
+    ) -> np.ndarray:
         """Candidate pairs as sorted codes (smaller << 32 | larger).
 
         With `per_doc`, a pair is kept only when it is among the `per_doc` best candidates of
@@ -156,6 +166,8 @@ class CandidateIndex:
         s shares about bands * s^rows of them), then the most equal MinHash values. In a large
         corpus a document meets hundreds of others by chance in one band or two, and its real
         versions share many: the cap bounds the work per document, so the run grows linearly.
+        Bands are then counted over the buckets each sketch keeps (`_RowLimit`: about
+        `row_pairs` mates, its smallest buckets first).
 
         Documents are taken in parts so that about `budget` pairs are held at once.
         """
@@ -200,14 +212,16 @@ class CandidateIndex:
                 out[k : k + 50_000] = self.num_perm - np.bitwise_count(nonzero).sum(axis=1, dtype=np.int64)
             return out
 
-        held = sum(r.pairs for r in runs)
+        limit = _RowLimit(runs, len(docs), row_pairs) if per_doc is not None and row_pairs else None
+        held = limit.held if limit is not None else sum(r.pairs for r in runs)
+        self.joined = held  # for benchmarks: the directed pairs this join held, over its parts
         parts = max(1, -(-held // budget))
         kept: list[np.ndarray] = []
         for part in range(parts):
             chosen = docs % parts == part
             found, via_lead, lead_band = [], [], []
             for band, run in enumerate(runs):
-                x, y = run.pairs_from(chosen)
+                x, y = run.pairs_from(chosen, limit)
                 wholes = ~is_lead[x] & ~is_lead[y]
                 found.append(docs[x[wholes]] << 32 | docs[y[wholes]])
                 one_lead = is_lead[x] != is_lead[y]  # a lead only meets whole sketches
@@ -253,14 +267,19 @@ class _Runs:
         # where each run starts in `flat`, and where the last one ends
         self.bounds = np.concatenate(([0], np.cumsum(run_sizes))).astype(np.int32)
         self.pairs = int((run_sizes * (run_sizes - 1)).sum())  # ordered pairs of distinct entries
+        self.size_class = _size_class(run_sizes - 1)  # of each run's mates
 
-    def pairs_from(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Ordered pairs (entry, other entry of its bucket) for the entries where `chosen` holds."""
+    def pairs_from(self, chosen: np.ndarray, limit: _RowLimit | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Ordered pairs (entry, other entry of its bucket) for the entries where `chosen` holds
+        (and whose bucket is one `limit` keeps for them)."""
         pick = np.flatnonzero(chosen[self.flat])
+        run = np.searchsorted(self.bounds, pick, side="right") - 1
+        if limit is not None:
+            keep = limit.keeps(self.flat[pick], self.size_class[run])
+            pick, run = pick[keep], run[keep]
         if not pick.size:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        run = np.searchsorted(self.bounds, pick, side="right") - 1
         run_start = self.bounds[run].astype(np.int64)
         sizes = self.bounds[run + 1] - run_start
         x = np.repeat(self.flat[pick].astype(np.int64), sizes)
@@ -270,6 +289,55 @@ class _Runs:
         y = self.flat[np.repeat(run_start, sizes) + offsets].astype(np.int64)
         apart = x != y
         return x[apart], y[apart]
+
+
+SIZE_CLASSES = 24  # mates in [2^c, 2^(c+1)) are of class c; the last class takes all larger
+
+
+def _size_class(mates: np.ndarray) -> np.ndarray:
+    classes = np.floor(np.log2(np.maximum(mates, 1))).astype(np.int64)
+    return np.minimum(classes, SIZE_CLASSES - 1).astype(np.uint8)
+
+
+class _RowLimit:
+    """Which buckets each sketch (row) is paired in: its buckets by size class, smallest first,
+    while their mates (counted at the class's upper bound) stay within `row_pairs`; of the first
+    class that does not fit whole, its first buckets in band order that do. A sketch keeps at
+    least one bucket. Bounds the pairs a sketch is joined in to about `row_pairs`."""
+
+    def __init__(self, runs: list[_Runs], rows: int, row_pairs: int) -> None:
+        hist = np.zeros((rows, SIZE_CLASSES), dtype=np.uint8 if len(runs) < 256 else np.uint16)
+        for run in runs:  # a row is in one bucket a band: no index repeats in one assignment
+            hist[run.flat, np.repeat(run.size_class, np.diff(run.bounds))] += 1
+        upper = (2 ** np.arange(1, SIZE_CLASSES + 1, dtype=np.int64)) - 1  # most mates of a class
+        self.edge = np.zeros(rows, dtype=np.uint8)  # the first class not kept whole
+        self.quota = np.zeros(rows, dtype=np.int16)  # buckets of that class kept
+        for r0 in range(0, rows, 100_000):
+            cum = np.cumsum(hist[r0 : r0 + 100_000].astype(np.int64) * upper, axis=1)
+            edge = (cum <= row_pairs).sum(axis=1)  # cum grows: the whole classes are a prefix
+            within = np.where(edge > 0, cum[np.arange(len(cum)), np.maximum(edge - 1, 0)], 0)
+            open_ = edge < SIZE_CLASSES
+            quota = np.where(open_, (row_pairs - within) // upper[np.minimum(edge, SIZE_CLASSES - 1)], 0)
+            quota = np.where(open_ & (within == 0), np.maximum(quota, 1), quota)
+            self.edge[r0 : r0 + 100_000] = edge
+            self.quota[r0 : r0 + 100_000] = np.minimum(quota, np.iinfo(np.int16).max)
+        del hist
+        # the pairs the join will hold: every band asked once for every row, as the join does
+        self.taken = np.zeros(rows, dtype=np.int16)
+        self.held = 0
+        for run in runs:
+            keep = self.keeps(run.flat, np.repeat(run.size_class, np.diff(run.bounds)))
+            mates = np.repeat(np.diff(run.bounds) - 1, np.diff(run.bounds))
+            self.held += int(mates[keep].sum())
+        self.taken[:] = 0
+
+    def keeps(self, rows: np.ndarray, size_class: np.ndarray) -> np.ndarray:
+        """Whether each row keeps its bucket of this band (bands are asked in order, once each)."""
+        edge = self.edge[rows]
+        at_edge = size_class == edge
+        keep = (size_class < edge) | (at_edge & (self.taken[rows] < self.quota[rows]))
+        self.taken[rows[at_edge]] += 1
+        return keep
 
 
 def _best(

@@ -400,6 +400,13 @@ def candidate_pairs(
     return list(PairCodes(candidate_codes(profiles, rare, config, jobs)))
 
 
+# Past this many documents the ledes are matched after the rare words rather than beside them:
+# each join holds its bands' runs while it runs (at 300,000 documents the rare-word index had
+# 279,000 entries and 78,000 runs a band, 4 bytes each: 600 bytes a document over 128 bands),
+# and two joins at once would double the peak.
+LEDE_WORKER_MAX_DOCS = 500_000
+
+
 def candidate_codes(
     profiles: Sequence[Profile],
     rare: Sequence[Collection[str]],
@@ -413,7 +420,12 @@ def candidate_codes(
     worker meanwhile; the pairs are the same. With a `vocabulary`, stems and rare words are
     coded in it (`ProfileSpill`), and words are spelled out only to be hashed."""
     worker = None
-    if config.lede_words and jobs > 1 and "fork" in mp.get_all_start_methods():
+    if (
+        config.lede_words
+        and jobs > 1
+        and len(profiles) <= LEDE_WORKER_MAX_DOCS
+        and "fork" in mp.get_all_start_methods()
+    ):
         worker = _LedeWorker(profiles, config, vocabulary)
     try:
         found = [_rare_codes(profiles, rare, config, vocabulary)]
