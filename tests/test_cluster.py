@@ -166,6 +166,7 @@ def test_a_passage_quoted_by_many_articles_is_in_each_ones_cluster_and_original_
     assert len(articles) + 1 > MAX_EXACT_GROUP
     assert members(clusters) == [{a.id, "quote"} for a in articles]
     assert [c.representative for c in clusters] == [a.id for a in articles]
+    assert clusters == clusters_of([*reversed(articles), quote], list(reversed(pairs)))
 
 
 def test_work_on_a_long_chain_grows_with_its_length_not_its_square():

@@ -24,10 +24,10 @@ _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
 PART_BUDGET = 2_000_000
 # Bucket mates a sketch is paired with over all its bands when it keeps only its best candidates:
 # its smallest buckets first. In a large corpus a sketch meets more documents by chance the more
-# there are (at 100,000 documents a rare-word sketch had 559 mates on average, at 300,000 1,155),
-# so without a bound the join grows with the square of the corpus; its real versions share its
-# rarest buckets (a near-copy shares most of them), and a bucket of hundreds holds a common
-# pair of rare words, not a story.
+# there are (the speed corpus's rare-word join held 105M directed pairs at 100,002 documents,
+# 559 a sketch, and 658M at 300,001), so without a bound the join grows with the square of the
+# corpus; its real versions share its rarest buckets (a near-copy shares most of them), and a
+# bucket of hundreds holds a common pair of rare words, not a story.
 ROW_PAIRS = 1000
 # A lede bucket holding more documents than this is a common word's or figure's ("said", "1",
 # "mln" at the minimum of both of the band's rows), not a story's: it proposes no pairs (counted
@@ -216,7 +216,7 @@ class CandidateIndex:
         held = limit.held if limit is not None else sum(r.pairs for r in runs)
         self.joined = held  # for benchmarks: the directed pairs this join held, over its parts
         parts = max(1, -(-held // budget))
-        kept: list[np.ndarray] = []
+        kept = _Kept(self)
         for part in range(parts):
             chosen = docs % parts == part
             found, via_lead, lead_band = [], [], []
@@ -243,8 +243,52 @@ class CandidateIndex:
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
-            kept.append(distinct(np.minimum(x, y) << 32 | np.maximum(x, y)))
-        return distinct(np.concatenate(kept))
+            kept.add(distinct(np.minimum(x, y) << 32 | np.maximum(x, y)))
+        del runs  # before the parts are read back and merged
+        return distinct(kept.read(), overwrite=True)
+
+
+class _Kept:
+    """The pairs each part of a join keeps (`per_doc` a sketch at most, but hundreds of MB at a
+    million documents): in memory, or in a temporary file when the band keys are on disk, read
+    back once the bands' runs are freed."""
+
+    def __init__(self, index: CandidateIndex) -> None:
+        self._index = index
+        self._arrays: list[np.ndarray] = []
+        self._count = 0
+        try:
+            self._file = tempfile.TemporaryFile(dir=index._tmpdir) if index._file is not None else None  # noqa: SIM115
+        except OSError as err:
+            raise index._error(err) from err
+
+    def add(self, codes: np.ndarray) -> None:
+        if self._file is None:
+            self._arrays.append(codes)
+            return
+        try:
+            self._file.write(codes.astype(np.int64, copy=False).tobytes())
+        except OSError as err:
+            raise self._index._error(err) from err
+        self._count += len(codes)
+
+    def read(self) -> np.ndarray:
+        """Every part's pairs in one array (a new one, the caller's to sort in place)."""
+        if self._file is None:
+            return np.concatenate(self._arrays) if self._arrays else np.zeros(0, dtype=np.int64)
+        out = np.empty(self._count, dtype=np.int64)
+        try:
+            self._file.seek(0)
+            read = self._file.readinto(out.view(np.uint8).data)
+        except OSError as err:
+            raise self._index._error(err) from err
+        finally:
+            self._file.close()
+        if read != out.nbytes:
+            raise DedupeError(
+                f"the temporary file of candidate pairs came back short ({read} of {out.nbytes} bytes)"
+            )
+        return out
 
 
 class _Runs:

@@ -438,7 +438,9 @@ def candidate_codes(
         members = np.array(group, dtype=np.int64)  # ascending: i < j in every pair
         i, j = np.triu_indices(len(group), 1)
         found.append(members[i] << 32 | members[j])
-    return distinct(np.concatenate(found))
+    every = np.concatenate(found)
+    del found
+    return distinct(every, overwrite=True)
 
 
 def _same_prose(profiles: Sequence[Profile]) -> list[list[int]]:
@@ -539,6 +541,7 @@ def _rare_codes(
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
     # summary 0.27 or more of its rare words).
     codes = index.candidates(config.candidates_per_doc or None)
+    del index  # its tie bytes (256 a sketch) and key file, before the exact filter
     return codes[_overlapping(rare, codes, coded=vocabulary is not None)]
 
 
@@ -565,6 +568,7 @@ def _lede_codes(
             np.array(chunk, dtype=np.int64), signer.hashvalues_many([spell(ledes[n]) for n in chunk])
         )
     codes = lede_index.candidates(config.candidates_per_doc or None)
+    del lede_index  # its tie bytes and key file, before the exact filter
     return codes[_similar_ledes(ledes, codes, coded=vocabulary is not None)]
 
 

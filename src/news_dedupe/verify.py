@@ -10,7 +10,8 @@ follow-up story that pasted one background paragraph matches in a single block i
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +106,45 @@ def profile_from_segments(
 _NO_FIGURES: tuple[str, ...] = ()
 
 
+class Segments(bytes):
+    """Ascending segment indexes of an alignment chain, two bytes each, read as ints: a run keeps
+    two for every verified pair, and a tuple takes 8 bytes an index more (456 bytes for 50)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def of(cls, indexes: Iterable[int]) -> Sequence[int]:
+        values = tuple(indexes)
+        try:
+            return cls(array("H", values).tobytes())
+        except OverflowError:  # a text of more segments than two bytes count
+            return values
+
+    def _values(self) -> array[int]:
+        return array("H", bytes(self))
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return bytes.__len__(self) // 2
+
+    def __getitem__(self, k):  # type: ignore[no-untyped-def, override]
+        values = self._values()[k]
+        return tuple(values) if isinstance(values, array) else values
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Segments | tuple):
+            return tuple(self) == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
 @dataclass(frozen=True, slots=True)  # slots: a run holds one for every verified pair (144 bytes)
 class PairScores:
     """Every score of one verified pair, and the decision with its reason."""
@@ -121,8 +161,8 @@ class PairScores:
     lead: bool  # the match starts at the top of both texts
     duplicate: bool
     reason: str
-    matched_a: tuple[int, ...] = ()  # prose segment indexes in the alignment chain
-    matched_b: tuple[int, ...] = ()
+    matched_a: Sequence[int] = ()  # prose segment indexes in the alignment chain (`Segments`)
+    matched_b: Sequence[int] = ()
 
     @property
     def similarity(self) -> float:
@@ -361,8 +401,8 @@ def _score(
             True,
             True,
             "identical prose",
-            tuple(range(n_a)),
-            tuple(range(n_b)),
+            Segments.of(range(n_a)),
+            Segments.of(range(n_b)),
         )
 
     if not a.stems or not b.stems:
@@ -471,6 +511,6 @@ def _score(
         lead,
         duplicate,
         reason,
-        tuple(i for i, _ in chain),
-        tuple(j for _, j in chain),
+        Segments.of(i for i, _ in chain),
+        Segments.of(j for _, j in chain),
     )
