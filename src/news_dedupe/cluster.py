@@ -194,23 +194,33 @@ def _stars(
     verified: _Verified | None = None,
 ) -> list[Cluster]:
     """Split a connected group into clusters whose every member is a verified version of the
-    cluster's original, so that A ~ B ~ C never puts C beside A on the strength of B alone."""
-    if verified is not None and len(ids) > MAX_EXACT_GROUP:
-        return _local_stars(ids, composite, profiles, score, config, verified)
+    cluster's original, so that A ~ B ~ C never puts C beside A on the strength of B alone.
+
+    A group too large to contest whole (over MAX_EXACT_GROUP, given its `verified` pairs: in a
+    large corpus they chain hundreds of versions of many stories) is split locally: the
+    strongest `_claims` are taken first, and a star takes in the versions found within two
+    verified pairs of its original, so the work grows with the group's size, not its square."""
+    local = _Claims(ids, composite, profiles, verified) if verified and len(ids) > MAX_EXACT_GROUP else None
     out = []
-    remaining = list(ids)
+    remaining = dict.fromkeys(ids)  # in order, removed from at any place
     while len(remaining) > 1:
-        original = choose_original(remaining, composite, profiles, score, config)
+        if local is not None:
+            original = local.next_original(remaining)
+            near = local.reach(original)
+        else:
+            original = choose_original(list(remaining), composite, profiles, score, config)
+            near = ids  # a version of two stories (a page) belongs to both stars
+        read = local.members if local is not None else profiles  # each read once when local
         members = [Member(original, "original", None)]
-        for doc in ids:  # a version of two stories (a page) belongs to both stars
+        for doc in near:
             if doc != original:
                 p = score(original, doc)
                 if p.duplicate:
-                    members.append(Member(doc, relation(p, profiles[original], profiles[doc], config), p))
-        taken = {m.id for m in members}
+                    members.append(Member(doc, relation(p, read[original], read[doc], config), p))
         if len(members) > 1:
             out.append(Cluster(original, tuple(members)))
-        remaining = [d for d in remaining if d not in taken]
+        for m in members:
+            remaining.pop(m.id, None)
     return out
 
 
@@ -264,51 +274,35 @@ def _completeness(px: Profile, others: list[Profile], pair: Callable[[str], Pair
     return round(contained * union, 6)
 
 
-def _local_stars(
-    ids: list[str],
-    composite: set[str],
-    profiles: Mapping[str, Profile],
-    score: Callable[[str, str], PairScores],
-    config: Config,
-    verified: _Verified,
-) -> list[Cluster]:
-    """`_stars` for a group too large to contest as a whole (in a large corpus, verified pairs
-    chain hundreds of versions of many stories): a member's claim to be an original is its
-    `_completeness` against the verified partners it holds more of than they hold of it, the
-    strongest claims are taken first,
-    and a star takes in the versions found within two verified pairs of its original. The work
-    grows with the group's size, not with its square."""
-    group = set(ids)
-    members = {d: profiles[d] for d in ids}
-    partners = {d: {p.b: p for p in verified.pairs(d) if p.b in group} for d in ids}
+class _Claims:
+    """Who is the original of a large group, judged from verified pairs alone: a member's claim
+    is its `_completeness` against the verified partners it holds more of than they hold of it
+    (a short passage that many unrelated articles quote contains none of them)."""
 
-    def claim(x: str) -> tuple[bool, float, int, str]:
-        # only partners that x holds more of than they hold of x vote for it: a short passage
-        # that many unrelated articles quote contains none of them
-        mine = {y: p for y, p in partners[x].items() if p.coverage_b >= p.coverage_a}
-        share = _completeness(members[x], [members[y] for y in sorted(mine)], mine.__getitem__)
-        return x not in composite, share, members[x].size, _neg(x)
+    def __init__(
+        self, ids: list[str], composite: set[str], profiles: Mapping[str, Profile], verified: _Verified
+    ) -> None:
+        group = set(ids)
+        self.members = {d: profiles[d] for d in ids}
+        self.partners = {d: {p.b: p for p in verified.pairs(d) if p.b in group} for d in ids}
+        self.composite = composite
+        self._queue = iter(sorted(ids, key=self._claim, reverse=True))
 
-    out = []
-    remaining = set(ids)
-    for original in sorted(ids, key=claim, reverse=True):
-        if len(remaining) <= 1:
-            break
-        if original not in remaining:
-            continue
-        reach = set(partners[original])
-        for near in partners[original]:
-            reach.update(partners[near])
-        reach.discard(original)
-        star = [Member(original, "original", None)]
-        for doc in sorted(reach):
-            p = score(original, doc)
-            if p.duplicate:
-                star.append(Member(doc, relation(p, members[original], members[doc], config), p))
-        if len(star) > 1:
-            out.append(Cluster(original, tuple(star)))
-        remaining.difference_update(m.id for m in star)
-    return out
+    def _claim(self, x: str) -> tuple[bool, float, int, str]:
+        mine = {y: p for y, p in self.partners[x].items() if p.coverage_b >= p.coverage_a}
+        share = _completeness(self.members[x], [self.members[y] for y in sorted(mine)], mine.__getitem__)
+        return x not in self.composite, share, self.members[x].size, _neg(x)
+
+    def next_original(self, remaining: Mapping[str, None]) -> str:
+        """The strongest claim among `remaining` (asked with ever fewer remaining)."""
+        return next(d for d in self._queue if d in remaining)
+
+    def reach(self, original: str) -> list[str]:
+        """The members within two verified pairs of `original`."""
+        near = set(self.partners[original])
+        for d in self.partners[original]:
+            near.update(self.partners[d])
+        return sorted(near)
 
 
 class _Verified:
