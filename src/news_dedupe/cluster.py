@@ -198,9 +198,11 @@ def _stars(
 
     A group too large to contest whole (over MAX_EXACT_GROUP, given its `verified` pairs: in a
     large corpus they chain hundreds of versions of many stories) is split locally: the
-    strongest `_claims` are taken first, and a star takes in the versions found within two
+    strongest `_Claims` are taken first, and a star takes in the versions found within two
     verified pairs of its original, so the work grows with the group's size, not its square."""
-    local = _Claims(ids, composite, profiles, verified) if verified and len(ids) > MAX_EXACT_GROUP else None
+    local = None
+    if verified is not None and len(ids) > MAX_EXACT_GROUP:
+        local = _Claims(ids, composite, profiles, verified)
     out = []
     remaining = dict.fromkeys(ids)  # in order, removed from at any place
     while len(remaining) > 1:
