@@ -10,9 +10,9 @@ def distinct(values: np.ndarray, overwrite: bool = False) -> np.ndarray:
     when asked for values alone, measured 90 times slower on 5M integers and 8 times on 400.)
     With `overwrite`, `values` is sorted in place rather than copied (for arrays of hundreds of
     MB that the caller drops)."""
-    out = values if overwrite else np.sort(values)
     if overwrite:
-        out.sort()
+        values.sort()
+    out = values if overwrite else np.sort(values)
     if len(out) < 2:
         return out
     keep = np.empty(len(out), dtype=bool)

@@ -130,12 +130,17 @@ class CandidateIndex:
         keys = np.ascontiguousarray(band_keys(signatures, self.bands).T)  # band by band
         if self._file is None:
             return keys
+        return self._append(keys), keys.shape[1]
+
+    def _append(self, data: np.ndarray) -> int:
+        """Write `data` at the end of the index's file; where it starts."""
+        assert self._file is not None
         try:
             start = self._file.seek(0, 2)
-            self._file.write(keys.tobytes())
+            self._file.write(data.tobytes())
         except OSError as err:
             raise self._error(err) from err
-        return start, keys.shape[1]
+        return start
 
     def _error(self, err: OSError) -> DedupeError:
         return DedupeError(
@@ -250,40 +255,35 @@ class CandidateIndex:
 
 class _Kept:
     """The pairs each part of a join keeps (`per_doc` a sketch at most, but hundreds of MB at a
-    million documents): in memory, or in a temporary file when the band keys are on disk, read
-    back once the bands' runs are freed."""
+    million documents): in memory, or at the end of the index's file when its band keys are on
+    disk, read back (and the file cut back) once the bands' runs are freed."""
 
     def __init__(self, index: CandidateIndex) -> None:
         self._index = index
         self._arrays: list[np.ndarray] = []
+        self._start: int | None = None
         self._count = 0
-        try:
-            self._file = tempfile.TemporaryFile(dir=index._tmpdir) if index._file is not None else None  # noqa: SIM115
-        except OSError as err:
-            raise index._error(err) from err
 
     def add(self, codes: np.ndarray) -> None:
-        if self._file is None:
+        if self._index._file is None:
             self._arrays.append(codes)
             return
-        try:
-            self._file.write(codes.astype(np.int64, copy=False).tobytes())
-        except OSError as err:
-            raise self._index._error(err) from err
+        at = self._index._append(codes.astype(np.int64, copy=False))
+        self._start = at if self._start is None else self._start
         self._count += len(codes)
 
     def read(self) -> np.ndarray:
         """Every part's pairs in one array (a new one, the caller's to sort in place)."""
-        if self._file is None:
+        file = self._index._file
+        if file is None or self._start is None:
             return np.concatenate(self._arrays) if self._arrays else np.zeros(0, dtype=np.int64)
         out = np.empty(self._count, dtype=np.int64)
         try:
-            self._file.seek(0)
-            read = self._file.readinto(out.view(np.uint8).data)
+            file.seek(self._start)
+            read = file.readinto(out.view(np.uint8).data)
+            file.truncate(self._start)
         except OSError as err:
             raise self._index._error(err) from err
-        finally:
-            self._file.close()
         if read != out.nbytes:
             raise DedupeError(
                 f"the temporary file of candidate pairs came back short ({read} of {out.nbytes} bytes)"
