@@ -8,7 +8,7 @@ separate regions: it then joins the cluster of each region's story but links non
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -105,21 +105,25 @@ def build_clusters(
     pairs: Sequence[PairScores],
     score: Callable[[str, str], PairScores],
     config: Config,
-    prefetch: Callable[[list[tuple[str, str]]], None] | None = None,
+    prefetch: Callable[[list[tuple[str, str]]], Iterable[PairScores]] | None = None,
 ) -> list[Cluster]:
     """Group verified duplicate pairs into clusters, name each original and each relation.
 
     `score(a, b)` returns the scores of any two documents (oriented a, b); it is used for
     members that were linked through a third document rather than paired directly. `prefetch`,
-    when given, is first handed every pair that choosing the originals will score, so that it
-    can score them all at once (on several processes) before `score` asks for them one by one.
+    when given, is handed the pairs that choosing the originals of a batch of groups will score,
+    and returns those it scored at once (on several processes, say); `score` does the others.
+    Scores are kept only while their batch is clustered: a million documents' would fill memory.
     """
     by_doc: dict[str, list[PairScores]] = {}
     for p in pairs:
         by_doc.setdefault(p.a, []).append(p)
         by_doc.setdefault(p.b, []).append(p)
-    regions = {doc: _regions(doc, ps, config) for doc, ps in by_doc.items()}
-    composite = {doc for doc, r in regions.items() if len(r) >= 2}
+    regions = {}  # of composite documents only: a region each for a million others adds up
+    for doc, ps in by_doc.items():
+        if len(found := _regions(doc, ps, config)) >= 2:
+            regions[doc] = found
+    composite = set(regions)
 
     uf = _UnionFind()
     for p in pairs:
@@ -134,29 +138,78 @@ def build_clusters(
             roots = {uf.find(o) for o in region if o not in composite}
             for root in roots:
                 groups[root].add(doc)
-    if prefetch:
-        wanted: set[tuple[str, str]] = set()
-        for group in groups.values():
-            if len(group) <= MAX_EXACT_GROUP:
-                eligible, others = _contest(sorted(group), composite)
-                wanted.update((x, y) for x in eligible for y in others if x != y)
-        prefetch(sorted(wanted))
+    del uf, regions
     verified = _Verified(by_doc)
     clusters: dict[tuple[str, ...], Cluster] = {}
-    for group in groups.values():
-        stars = _stars(sorted(group), composite, profiles, score, config, verified)
-        placed = {m.id for c in stars for m in c.members}
-        # A verified duplicate of a member that is not one of the original's (w ~ x ~ y ~ z with
-        # x the original) gets a cluster of its own around it and its neighbours.
-        for doc in sorted(group - placed):
-            around = sorted({doc} | (verified.neighbours(doc) & group))
-            stars.extend(
-                c for c in _stars(around, composite, profiles, score, config, verified) if doc in c.ids
-            )
-        stars.extend(_copies(stars, profiles, score, config))
-        for c in stars:
-            clusters.setdefault(tuple(sorted(c.ids)), c)
+    for batch, wanted in _batches(list(groups.values()), composite):
+        memo = _Memo(score, (p for group in batch for doc in group for p in by_doc[doc]))
+        wanted = [(x, y) for x, y in wanted if not memo.knows(x, y)]
+        if prefetch and wanted:
+            memo.add(prefetch(wanted))
+        for group in batch:
+            stars = _stars(sorted(group), composite, profiles, memo, config, verified)
+            placed = {m.id for c in stars for m in c.members}
+            # A verified duplicate of a member that is not one of the original's (w ~ x ~ y ~ z
+            # with x the original) gets a cluster of its own around it and its neighbours.
+            for doc in sorted(group - placed):
+                around = sorted({doc} | (verified.neighbours(doc) & group))
+                stars.extend(
+                    c for c in _stars(around, composite, profiles, memo, config, verified) if doc in c.ids
+                )
+            stars.extend(_copies(stars, profiles, memo, config))
+            for c in stars:
+                clusters.setdefault(tuple(sorted(c.ids)), c)
     return sorted(clusters.values(), key=lambda c: (c.representative, c.ids))
+
+
+# Pairs `prefetch` is handed at once, about: enough to keep several processes busy, few enough
+# that their scores take tens of MB.
+BATCH_PAIRS = 100_000
+
+
+def _batches(
+    groups: list[set[str]], composite: set[str]
+) -> Iterator[tuple[list[set[str]], list[tuple[str, str]]]]:
+    """`groups` in order, in batches, each with the pairs that choosing its originals scores
+    (in groups small enough to contest whole) up to about BATCH_PAIRS."""
+    batch: list[set[str]] = []
+    wanted: set[tuple[str, str]] = set()
+    for group in groups:
+        if len(group) <= MAX_EXACT_GROUP:
+            eligible, others = _contest(sorted(group), composite)
+            wanted.update((x, y) for x in eligible for y in others if x != y)
+        batch.append(group)
+        if len(wanted) >= BATCH_PAIRS:
+            yield batch, sorted(wanted)
+            batch, wanted = [], set()
+    if batch:
+        yield batch, sorted(wanted)
+
+
+class _Memo:
+    """`score`, remembering each pair it is asked for or `add`ed (either way round)."""
+
+    def __init__(self, score: Callable[[str, str], PairScores], known: Iterable[PairScores]) -> None:
+        self._score = score
+        self._known: dict[tuple[str, str], PairScores] = {}
+        self.add(known)
+
+    def add(self, scores: Iterable[PairScores]) -> None:
+        for p in scores:
+            self._known[(p.a, p.b)] = p
+
+    def knows(self, x: str, y: str) -> bool:
+        return (x, y) in self._known or (y, x) in self._known
+
+    def __call__(self, x: str, y: str) -> PairScores:
+        p = self._known.get((x, y))
+        if p is not None:
+            return p
+        p = self._known.get((y, x))
+        if p is not None:
+            return p.flipped()
+        p = self._known[(x, y)] = self._score(x, y)
+        return p
 
 
 def _copies(

@@ -76,12 +76,14 @@ class Report:
 
 
 class Detector:
-    """Holds the profiles of one run and scores any pair of them, caching each pair once."""
+    """Holds the profiles of one run and scores any pair of them.
+
+    Nothing is cached here: a large run verifies millions of pairs, and whoever needs a score
+    again (clustering, `cluster._Memo`) keeps it for as long as it needs it."""
 
     def __init__(self, profiles: Mapping[str, Profile], config: Config) -> None:
         self.profiles = profiles
         self.config = config
-        self._cache: dict[tuple[str, str], PairScores] = {}
         self._size = profiles.size if isinstance(profiles, ProfileView) else lambda d: profiles[d].size
 
     def canonical(self, x: str, y: str) -> tuple[str, str]:
@@ -91,14 +93,9 @@ class Detector:
         return a, b
 
     def score(self, x: str, y: str) -> PairScores:
-        """Scores of x against y, computed once per pair."""
-        p = self._cache.get((x, y))
-        if p is not None:
-            return p
-        p = self._cache.get((y, x))
-        if p is None:
-            key = self.canonical(x, y)
-            p = self._cache[key] = verify(self.profiles[key[0]], self.profiles[key[1]], self.config)
+        """Scores of x against y (aligned in the canonical orientation, then seen from x)."""
+        key = self.canonical(x, y)
+        p = verify(self.profiles[key[0]], self.profiles[key[1]], self.config)
         return p if p.a == x else p.flipped()
 
     def duplicates(
@@ -119,26 +116,25 @@ class Detector:
                 for part in pool.imap(_verify_span, spans):
                     found.extend(part)
             _WORKER = None
-        else:
-            found = _verify_pairs(self, ids, pairs)
-        for p in found:
-            self._cache[(p.a, p.b)] = p
-        return found
+            return found
+        return _verify_pairs(self, ids, pairs)
 
-    def prefetch(self, pairs: Sequence[tuple[str, str]], jobs: int = 1) -> None:
-        """Score the pairs not scored yet, on `jobs` processes, so that `score` finds them."""
-        todo = sorted({self.canonical(x, y) for x, y in pairs} - self._cache.keys())
+    def prefetch(self, pairs: Sequence[tuple[str, str]], jobs: int = 1) -> list[PairScores]:
+        """The scores of `pairs` (each in the canonical orientation) when scoring them on `jobs`
+        processes at once pays; else none, and they are scored one by one as asked."""
+        todo = sorted({self.canonical(x, y) for x, y in pairs})
         if jobs < 2 or len(todo) < PARALLEL_MIN_PAIRS or "fork" not in mp.get_all_start_methods():
-            return  # `score` computes them as asked
+            return []
         global _SCORER
         _SCORER = (self, todo)  # inherited by the forked workers, never pickled
         size = max(1, len(todo) // (jobs * 8))
         spans = [(k, min(k + size, len(todo))) for k in range(0, len(todo), size)]
+        scored: list[PairScores] = []
         with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
             for part in pool.imap(_score_span, spans):
-                for p in part:
-                    self._cache[(p.a, p.b)] = p
+                scored.extend(part)
         _SCORER = None
+        return scored
 
 
 # Below this many pairs, starting processes costs more than it saves.
@@ -725,21 +721,32 @@ def verify_and_cluster(
     jobs: int = 1,
 ) -> tuple[list[Cluster], int]:
     """Verify candidate pairs (indexes into `profiles`) and cluster the duplicates."""
-    if isinstance(profiles, ProfileSpill):
-        by_id: Mapping[str, Profile] = profiles.by_id()
-        ids = profiles.ids
-    else:
-        by_id = {p.id: p for p in profiles}
-        ids = [p.id for p in profiles]
+    by_id, ids = _by_id(profiles)
     detector = detector or Detector(by_id, config)
     pairs = pairs if isinstance(pairs, Sequence) else list(pairs)
     verified = detector.duplicates(ids, pairs, jobs)
     if progress:
         progress("verify", len(pairs), len(pairs))
-    clusters = build_clusters(
+    return cluster_verified(by_id, verified, detector, config, jobs), len(verified)
+
+
+def _by_id(profiles: Sequence[Profile]) -> tuple[Mapping[str, Profile], Sequence[str]]:
+    if isinstance(profiles, ProfileSpill):
+        return profiles.by_id(), profiles.ids
+    return {p.id: p for p in profiles}, [p.id for p in profiles]
+
+
+def cluster_verified(
+    by_id: Mapping[str, Profile],
+    verified: Sequence[PairScores],
+    detector: Detector,
+    config: Config,
+    jobs: int = 1,
+) -> list[Cluster]:
+    """Clusters of the verified pairs, scoring the pairs that choosing originals needs on `jobs`."""
+    return build_clusters(
         by_id, verified, detector.score, config, lambda wanted: detector.prefetch(wanted, jobs)
     )
-    return clusters, len(verified)
 
 
 def find_duplicates(
@@ -767,7 +774,13 @@ def find_duplicates(
     if progress:
         progress("candidates", len(candidates), len(candidates))
     detector = Detector(spill.by_id(), config)
-    clusters, verified = verify_and_cluster(spill, candidates, config, progress, detector, jobs)
+    verified = detector.duplicates(spill.ids, candidates, jobs)
+    if progress:
+        progress("verify", len(candidates), len(candidates))
+    proposed, confirmed = len(candidates), len(verified)
+    del candidates  # 8 bytes a candidate, tens of millions of them in a run of a million documents
+    clusters = cluster_verified(detector.profiles, verified, detector, config, jobs)
+    del verified  # the clusters keep the scores of their members
     matches = match_briefs(briefs, spill.heads(), config)
     clusters = attach_briefs(clusters, matches, briefs)
     placed = {m.id for c in clusters for m in c.members} & briefs.keys()
@@ -778,8 +791,8 @@ def find_duplicates(
         clusters=clusters,
         too_short=too_short,
         sources={d: sources[d] for d in too_short},
-        candidates=len(candidates),
-        verified=verified,
+        candidates=proposed,
+        verified=confirmed,
         detector=detector,
     )
 
