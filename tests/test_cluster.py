@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from news_dedupe import cluster as cluster_module
 from news_dedupe.cluster import (
     MAX_EXACT_GROUP,
     RELATIONS,
@@ -277,3 +278,43 @@ def test_member_found_whole_in_the_original_is_not_a_rewrite():
     """A member that the original contains entirely (coverage 1.0) is an excerpt or near-copy."""
     p = scores(0.8, 1.0, cont_b=0.95)
     assert relation(p, fake_profile("o", 10), fake_profile("m", 8), CONFIG) in ("excerpt", "near-copy")
+
+
+def stories_of_three(n: int) -> tuple[list[Profile], list[PairScores]]:
+    """`n` stories, each a full text of 8 segments and two overlapping parts of it verified
+    against it (the parts are not verified against each other: choosing the original scores
+    that pair)."""
+    docs, pairs = [], []
+    for k in range(n):
+        full = fake_profile(f"s{k:03}full", 8)
+        parts = [fake_profile(f"s{k:03}part{i}", 5) for i in range(2)]
+        docs += [full, *parts]
+        pairs += [pair(p, full, range(5), range(i * 3, i * 3 + 5)) for i, p in enumerate(parts)]
+    return docs, pairs
+
+
+def test_clusters_do_not_depend_on_how_groups_are_batched(monkeypatch):
+    """Scores are kept only while their batch of groups is clustered; a batch of one group gives
+    the clusters a batch of all gives."""
+    docs, pairs = stories_of_three(30)
+    whole = clusters_of(docs, pairs)
+    monkeypatch.setattr(cluster_module, "BATCH_PAIRS", 1)
+    assert clusters_of(docs, pairs) == whole
+    assert len(whole) == 30 and all(c.representative.endswith("full") for c in whole)
+
+
+def test_prefetch_is_handed_only_pairs_not_verified_yet():
+    """Choosing originals scores the pairs of a group that verification did not; the verified
+    ones are never handed to `prefetch` to be aligned again."""
+    docs, pairs = stories_of_three(5)
+    verified = {frozenset((p.a, p.b)) for p in pairs}
+    handed: list[tuple[str, str]] = []
+
+    def prefetch(wanted: list[tuple[str, str]]) -> list[PairScores]:
+        handed.extend(wanted)
+        return []
+
+    build_clusters({p.id: p for p in docs}, pairs, scorer(pairs), CONFIG, prefetch)
+    assert handed
+    assert not any(frozenset(w) in verified for w in handed)
+    assert {frozenset(w) for w in handed} == {frozenset((f"s{k:03}part0", f"s{k:03}part1")) for k in range(5)}

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, cast, overload
 import numpy as np
 from scipy import sparse
 
+from . import memory
 from .arrays import distinct
 from .briefs import attach_briefs, explain_brief, match_briefs
 from .cluster import Cluster, build_clusters
@@ -425,6 +426,7 @@ def candidate_codes(
         worker = _LedeWorker(profiles, config, vocabulary)
     try:
         found = [_rare_codes(profiles, rare, config, vocabulary)]
+        memory.release()  # the rare-word join's runs, before the ledes' are built
         if config.lede_words:
             found.append(worker.result() if worker else _lede_codes(profiles, config, vocabulary))
     finally:
@@ -771,6 +773,7 @@ def find_duplicates(
     rare = rare_chars(spill, config)
     candidates = PairCodes(candidate_codes(spill, rare, config, jobs, vocabulary))
     del rare
+    memory.release()
     if progress:
         progress("candidates", len(candidates), len(candidates))
     detector = Detector(spill.by_id(), config)
@@ -781,6 +784,7 @@ def find_duplicates(
     del candidates  # 8 bytes a candidate, tens of millions of them in a run of a million documents
     clusters = cluster_verified(detector.profiles, verified, detector, config, jobs)
     del verified  # the clusters keep the scores of their members
+    memory.release()
     matches = match_briefs(briefs, spill.heads(), config)
     clusters = attach_briefs(clusters, matches, briefs)
     placed = {m.id for c in clusters for m in c.members} & briefs.keys()
