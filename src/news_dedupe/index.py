@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from . import memory
 from .arrays import distinct, run_starts
 from .errors import DedupeError
 
@@ -206,6 +207,7 @@ class CandidateIndex:
         # equal.
         if len(self._low) > 1:
             self._low = [np.concatenate(self._low)]  # kept as one block: no copy on later calls
+            memory.release()
         sample = self._low[0].view(np.uint64)
 
         def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -249,7 +251,8 @@ class CandidateIndex:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
             kept.add(distinct(np.minimum(x, y) << 32 | np.maximum(x, y)))
-        del runs  # before the parts are read back and merged
+        del runs, limit  # before the parts are read back and merged
+        memory.release()  # else glibc keeps the runs' arrays, and the pairs read back come on top
         return distinct(kept.read(), overwrite=True)
 
 

@@ -10,6 +10,7 @@ follow-up story that pasted one background paragraph matches in a single block i
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -510,7 +511,7 @@ def _score(
         max(spread, 0.0),
         lead,
         duplicate,
-        reason,
+        sys.intern(reason),  # a few hundred distinct reasons, each 100 bytes: one copy each
         Segments.of(i for i, _ in chain),
         Segments.of(j for _, j in chain),
     )
