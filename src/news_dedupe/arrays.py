@@ -29,8 +29,8 @@ CHUNK = 1 << 20
 
 def compress(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
     """`values[keep]`, written over the front of `values`, which is then cut to it in place, so
-    that filtering an array never holds a second one (at a million documents the candidate
-    pairs take 400 MB). `values` is the caller's to give up; a view is copied once at the end."""
+    that filtering an array never holds a second one (the candidate pairs: 10.5M, 84 MB, at
+    300,001 documents). `values` is the caller's to give up; a view is copied once at the end."""
     n = 0
     for k in range(0, len(values), CHUNK):
         part = values[k : k + CHUNK][keep[k : k + CHUNK]]
