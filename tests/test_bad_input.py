@@ -474,6 +474,7 @@ def interrupt_a_run(tmp_path: Path, out: Path) -> subprocess.CompletedProcess:
         text=True,
         cwd=tmp_path,
     )
+    assert proc.stderr is not None
     try:
         first = proc.stderr.readline()  # -v: the configuration, printed just before reading starts
         assert first.startswith("config: "), first

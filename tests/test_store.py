@@ -580,7 +580,7 @@ def test_probe_rows_are_inserted_within_the_connections_parameter_limit() -> Non
 
     db = sqlite3.connect(":memory:")
     if hasattr(db, "setlimit"):
-        db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+        db.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # type: ignore[attr-defined]  # 3.11+
     db.execute("CREATE TABLE t (a INTEGER, b INTEGER, c INTEGER)")
     rows = np.arange(3 * 5000, dtype=np.int64).reshape(-1, 3)
     _insert_rows(db, "t (a, b, c)", rows)
