@@ -163,7 +163,7 @@ def build_clusters(
 
 
 # Pairs `prefetch` is handed at once, about: enough to keep several processes busy, few enough
-# that their scores take tens of MB.
+# that their scores stay small (about 550 bytes a pair measured at 300,001 documents).
 BATCH_PAIRS = 100_000
 
 

@@ -781,7 +781,7 @@ def find_duplicates(
     if progress:
         progress("verify", len(candidates), len(candidates))
     proposed, confirmed = len(candidates), len(verified)
-    del candidates  # 8 bytes a candidate, tens of millions of them in a run of a million documents
+    del candidates  # 8 bytes a candidate: 10.5M of them (84 MB) at 300,001 documents
     memory.release()  # what receiving the verified pairs left (94 of 415 MB at 300,001 documents)
     clusters = cluster_verified(detector.profiles, verified, detector, config, jobs)
     del verified  # the clusters keep the scores of their members
