@@ -39,6 +39,24 @@ def test_a_spilled_profile_scores_every_pair_as_the_profile_written(seed_docs, c
         assert verify(spill[i], spill[j], config) == verify(held[i], held[j], config)
 
 
+def test_a_glance_reads_the_fields_a_first_look_needs_as_the_whole_profile_has_them(seed_docs, case_docs):
+    docs = _corpus(seed_docs, case_docs)
+    spill = profile_documents(docs, Config(), spill=ProfileSpill(Vocabulary())).profiles
+    assert isinstance(spill, ProfileSpill)
+    for k in range(len(spill)):
+        spill._cache.clear()  # a glance of a cached profile is the profile itself
+        look, whole = spill.glance(k), spill[k]
+        assert look is not whole
+        assert (look.id, look.stems, look.size, look.fingerprint) == (
+            whole.id,
+            whole.stems,
+            whole.size,
+            whole.fingerprint,
+        )
+        assert look.lengths.tolist() == whole.lengths.tolist()
+        assert look.shingles.tolist() == whole.shingles.tolist()
+
+
 def test_profiles_written_in_any_order_are_read_in_id_order(seed_docs):
     config = Config()
     held = profile_documents(seed_docs.values(), config, compact=True).profiles

@@ -8,7 +8,18 @@ import numpy as np
 import pytest
 
 from news_dedupe.config import Config
-from news_dedupe.verify import PairScores, _chain, _shared, align, profile, shared_shingles, verify
+from news_dedupe.verify import (
+    PairScores,
+    _cannot_match,
+    _chain,
+    _shared,
+    align,
+    hopeless,
+    profile,
+    segment_similarity,
+    shared_shingles,
+    verify,
+)
 
 ORIGINAL = "001_0cbfd229ab594fd8.txt"
 PAGE = "003_c4c92065ccfd9160.txt"
@@ -294,3 +305,27 @@ def test_shingles_shared_with_many_at_once_are_those_shared_pair_by_pair(seed_do
         assert counts == [_shared(x.shingles, y.shingles) for y in ys]
         assert counts[-2] == 0 and counts[-1] == len(x.shingles)
     assert shared_shingles(empty, profiles).tolist() == [0] * len(profiles)
+
+
+def test_a_hopeless_pair_is_one_that_no_rule_accepts_judged_for_all_partners_at_once(profiles):
+    """hopeless(x, ys) is `_cannot_match` of each pair in its canonical orientation, from one
+    similarity block over all of x's partners: the seeds, a page, copies with chrome and
+    follow-ups against each other (shorter and longer partners both), and no duplicate is in it."""
+    docs = sorted(profiles.values(), key=lambda p: p.id)
+    dropped = kept = 0
+    for x in docs:
+        ys = [y for y in docs if y is not x]
+        block = segment_similarity(x.stems, [s for y in ys for s in y.stems], CONFIG.segment_match)
+        inter = shared_shingles(x, ys)
+        verdict = hopeless(x, ys, block, inter, CONFIG).tolist()
+        for y, n, drop in zip(ys, inter.tolist(), verdict, strict=True):
+            a, b = sorted((x, y), key=lambda p: (p.size, p.id))
+            matrix = segment_similarity(a.stems, b.stems, CONFIG.segment_match)
+            cont_short = n / len(a.shingles) if len(a.shingles) else 0.0
+            assert drop == _cannot_match(a, b, matrix, cont_short, CONFIG), (x.id, y.id)
+            if drop:
+                assert not verify(a, b, CONFIG).duplicate
+            dropped += drop
+            kept += not drop
+    assert dropped and kept  # both kinds of pair are among them
+

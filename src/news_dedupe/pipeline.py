@@ -32,9 +32,11 @@ from .spill import ProfileSpill, ProfileView
 from .text import STOPWORDS
 from .verify import (
     LEDE_WORDS,
+    Glance,
     PairScores,
     Profile,
     align,
+    hopeless,
     profile,
     segment_similarity,
     shared_shingles,
@@ -166,23 +168,30 @@ def _verify_pairs(
     profiles, config = detector.profiles, detector.config
     if isinstance(profiles, ProfileView) and ids is profiles.spill.ids:
         at: Callable[[int], Profile] = profiles.spill.__getitem__  # by position: no id look-up
+        glance: Callable[[int], Glance] = profiles.spill.glance
     else:
-        at = lambda n: profiles[ids[n]]  # noqa: E731
+        at = glance = lambda n: profiles[ids[n]]  # noqa: E731
     for i, group in groupby(pairs, key=lambda pair: pair[0]):
         x = at(i)
-        ys = [at(j) for _, j in group]
-        width = sum(len(y.stems) for y in ys)
+        js = [j for _, j in group]
+        looks = [glance(j) for j in js]
+        width = sum(len(y.stems) for y in looks)
         block = None
         if x.stems and len(x.stems) * width <= MAX_BLOCK:
-            block = segment_similarity(x.stems, [s for y in ys for s in y.stems], config.segment_match)
+            block = segment_similarity(x.stems, [s for y in looks for s in y.stems], config.segment_match)
+        inter = shared_shingles(x, looks)
+        dropped = np.zeros(len(js), dtype=bool) if block is None else hopeless(x, looks, block, inter, config)
         start = 0
-        for y, inter in zip(ys, shared_shingles(x, ys).tolist(), strict=True):
-            part = None if block is None else block[:, start : start + len(y.stems)]
-            start += len(y.stems)
+        for j, look, shared, drop in zip(js, looks, inter.tolist(), dropped.tolist(), strict=True):
+            part = None if block is None else block[:, start : start + len(look.stems)]
+            start += len(look.stems)
+            if drop:
+                continue
+            y = at(j)
             a, b = (x, y) if (x.size, x.id) <= (y.size, y.id) else (y, x)  # `Detector.canonical`
             if part is not None and a is not x:
                 part = part.T  # Indel similarity is symmetric
-            p = verify_duplicate(a, b, config, part, inter)
+            p = verify_duplicate(a, b, config, part, shared)
             if p is not None:
                 out.append(p)
     return out
@@ -761,7 +770,7 @@ def find_duplicates(
     """Find every cluster of versions of one story among `documents`, verifying on `jobs` cores.
 
     Profiles are kept in a temporary file (in `tmpdir`, else the system's), a few KB each, and
-    read back as verification needs them; in memory each document keeps its id and 40 bytes,
+    read back as verification needs them; in memory each document keeps its id and 56 bytes,
     besides what each stage holds while it runs (README, "Memory and temporary files")."""
     config = config or Config()
     vocabulary = Vocabulary()

@@ -17,13 +17,13 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import accumulate, chain
-from typing import overload
+from typing import NamedTuple, overload
 
 import numpy as np
 
 from .errors import DedupeError, InputError
 from .signature import stable_hash32
-from .verify import Profile
+from .verify import Glance, Profile
 from .vocabulary import Vocabulary
 
 # Profiles decoded and kept per process: clustering asks for the same few members many times.
@@ -59,9 +59,10 @@ class ProfileSpill(Sequence[Profile]):
             raise self._error(err) from err
         self._fd = self._file.fileno()
         self._end = 0
-        # what is kept in memory: each document's id, and these 40 bytes packed
+        # what is kept in memory: each document's id, and these 44 bytes packed (56 after `finish`)
         self.ids: list[str] = []
         self._starts = array("q")
+        self._glance = array("I")  # bytes of a record up to its shingles' end (`glance`)
         self._words = array("q")
         self._sizes = array("q")
         self._prints = bytearray()  # 16 bytes each
@@ -99,6 +100,7 @@ class ProfileSpill(Sequence[Profile]):
         except OSError as err:
             raise self._error(err) from err
         self._starts.append(self._end)
+        self._glance.append(4 * (len(header) + 2 * len(p.stems)) + 4 * (header[1] + header[2]))
         self._end += len(blob)
         self.ids.append(p.id)
         self._words.append(p.words)
@@ -133,14 +135,17 @@ class ProfileSpill(Sequence[Profile]):
                 raise InputError(f"document id {self.ids[a]!r} is given twice: ids must be unique")
         starts = np.frombuffer(self._starts, dtype=np.int64)
         lengths = np.diff(np.append(starts, self._end))
+        glance = np.frombuffer(self._glance, dtype=np.uint32).astype(np.int64)
         self._span = (
-            np.stack((starts[order], lengths[order]), axis=1) if len(order) else np.zeros((0, 2), np.int64)
+            np.stack((starts[order], lengths[order], glance[order]), axis=1)
+            if len(order)
+            else np.zeros((0, 3), np.int64)
         )
         self.ids = [self.ids[k] for k in order.tolist()]
         self.sizes = np.frombuffer(self._sizes, dtype=np.int64)[order]
         self._word_counts = np.frombuffer(self._words, dtype=np.int64)[order]
         self.prints = np.frombuffer(bytes(self._prints), dtype=np.uint64).reshape(-1, _PRINT // 8)[order]
-        del self._starts, self._sizes, self._words, self._prints
+        del self._starts, self._glance, self._sizes, self._words, self._prints
         return self
 
     def close(self) -> None:
@@ -176,8 +181,33 @@ class ProfileSpill(Sequence[Profile]):
         # a pass over every profile reads each once and keeps none
         return (self._read(k) for k in range(len(self)))
 
+    def glance(self, k: int) -> Glance:
+        """What a first look at a pair needs of profile `k` (`verify.hopeless`): its coded
+        segments, their lengths and its shingles, read from the head of its record only; most
+        candidate pairs need no more (a third of the record, and no figures or head lines)."""
+        p = self._cache.get(k)
+        if p is not None:
+            return p
+        start, _, length = self._span[k].tolist()
+        data = os.pread(self._fd, length, start)
+        values = np.frombuffer(data, dtype=np.uint32)
+        n_seg, n_stems, n_shingles = values[:3].tolist()
+        at = _HEADER
+        lengths = values[at : at + n_seg].astype(np.int64)
+        at += 2 * n_seg
+        coded = data[4 * at : 4 * (at + n_stems)].decode("utf-32-le")
+        ends = list(accumulate(lengths.tolist()))
+        return _Glance(
+            self.ids[k],
+            [coded[a:b] for a, b in zip([0, *ends], ends, strict=False)],
+            lengths,
+            values[at + n_stems : at + n_stems + n_shingles],
+            ends[-1] if ends else 0,
+            self.prints[k].tobytes(),
+        )
+
     def _values(self, k: int) -> tuple[bytes, np.ndarray, list[int]]:
-        start, length = self._span[k].tolist()
+        start, length, _ = self._span[k].tolist()
         data = os.pread(self._fd, length, start)
         values = np.frombuffer(data, dtype=np.uint32, count=(length - _tail(data)) // 4)
         return data, values, values[:_HEADER].tolist()
@@ -226,6 +256,15 @@ class ProfileSpill(Sequence[Profile]):
 
     def by_id(self) -> ProfileView:
         return ProfileView(self)
+
+
+class _Glance(NamedTuple):
+    id: str
+    stems: list[str]
+    lengths: np.ndarray
+    shingles: np.ndarray
+    size: int
+    fingerprint: bytes
 
 
 class _Figures(Sequence[tuple[int, ...]]):

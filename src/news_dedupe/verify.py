@@ -14,6 +14,7 @@ import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 from rapidfuzz import process
@@ -265,7 +266,7 @@ def _extract(matrix: np.ndarray, lengths: np.ndarray) -> tuple[float, int]:
 
 
 def segment_similarity(
-    left: Sequence[tuple[str, ...]], right: Sequence[tuple[str, ...]], threshold: float
+    left: Sequence[Sequence[str]], right: Sequence[Sequence[str]], threshold: float
 ) -> np.ndarray:
     """Indel similarity of every stemmed segment of `left` with every one of `right` (0 below
     `threshold`), by rapidfuzz."""
@@ -323,6 +324,59 @@ def _cannot_match(a: Profile, b: Profile, matrix: np.ndarray, cont_short: float,
     return covered < least and cont_short < EXTRACT_SHARE
 
 
+class Glance(Protocol):
+    """What a first look at a candidate pair reads of each text (a `Profile` has it all; a spill
+    reads only this much of its record, `spill.ProfileSpill.glance`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def stems(self) -> Sequence[Sequence[str]]: ...  # coded strings, or stem tuples
+    @property
+    def lengths(self) -> np.ndarray: ...
+    @property
+    def shingles(self) -> np.ndarray: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def fingerprint(self) -> bytes: ...
+
+
+def hopeless(
+    x: Glance, ys: Sequence[Glance], block: np.ndarray, inter: np.ndarray, config: Config
+) -> np.ndarray:
+    """For each y, whether `_cannot_match` holds for the pair (x, y): `block` is the similarity of
+    x's segments (rows) with the segments of all `ys` in turn (`segment_similarity`), `inter`
+    their shared shingles (`shared_shingles`). One pass over the block for all of x's partners,
+    where most candidates (pairs that share a sentence or two) would each cost a call; pairs of
+    identical prose and texts without segments are never hopeless here (`_score` decides them)."""
+    n = len(ys)
+    widths = np.array([len(y.stems) for y in ys], dtype=np.int64)
+    out = np.zeros(n, dtype=bool)
+    if not n or not len(x.stems) or not widths.all():
+        return out
+    starts = np.concatenate(([0], np.cumsum(widths)[:-1]))
+    hit = block >= config.segment_match
+    # x is the shorter text (the canonical first, `Detector.canonical`) of some pairs, y of others
+    x_short = np.array([(x.size, x.id) <= (y.size, y.id) for y in ys], dtype=bool)
+    covered = np.zeros(n, dtype=np.float64)
+    if x_short.any():
+        rows = np.logical_or.reduceat(hit, starts, axis=1)  # (x's segments, ys): matched in y
+        found = x.lengths.astype(np.int64) @ rows
+        covered[x_short] = found[x_short] / max(x.size, 1)
+    if not x_short.all():
+        columns = hit.any(axis=0)
+        lengths = np.concatenate([y.lengths for y in ys]).astype(np.int64)
+        found = np.add.reduceat(lengths * columns, starts)
+        sizes = np.array([max(y.size, 1) for y in ys], dtype=np.int64)
+        covered[~x_short] = found[~x_short] / sizes[~x_short]
+    shingles = np.array([len(x.shingles) if s else len(y.shingles) for y, s in zip(ys, x_short, strict=True)])
+    cont_short = np.divide(inter, shingles, out=np.zeros(n, dtype=np.float64), where=shingles > 0)
+    least = min(config.contained, config.rewrite, config.lead, EXTRACT_SHARE)
+    same = np.array([y.fingerprint == x.fingerprint for y in ys], dtype=bool)
+    return (covered < least) & (cont_short < EXTRACT_SHARE) & ~same
+
+
 def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> float | None:
     """Jaccard of the numbers in the matched passages of both texts; None when too few to tell.
 
@@ -358,7 +412,7 @@ def verify_duplicate(
     return scores if scores is not None and scores.duplicate else None
 
 
-def shared_shingles(x: Profile, ys: Sequence[Profile]) -> np.ndarray:
+def shared_shingles(x: Glance, ys: Sequence[Glance]) -> np.ndarray:
     """The number of shingles x shares with each of `ys`, in one pass (per pair, numpy's call
     overhead outweighs the work on a few hundred values)."""
     lengths = np.array([len(y.shingles) for y in ys], dtype=np.int64)
