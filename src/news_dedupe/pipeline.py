@@ -266,7 +266,7 @@ def rare_chars(spill: ProfileSpill, config: Config) -> list[str]:
     return out
 
 
-def lead_words(p: Profile, rare: Collection[str], config: Config) -> set[str]:
+def lead_words(p: Glance, rare: Collection[str], config: Config) -> set[str]:
     """Rare words of the first third of a document's prose (at least LEAD_MIN_TOKENS); empty
     below `config.lead_min_words`, where the lead would not differ much from the whole."""
     if p.size < max(config.lead_min_words, LEAD_MIN_TOKENS):
@@ -281,7 +281,7 @@ def lead_words(p: Profile, rare: Collection[str], config: Config) -> set[str]:
 
 
 def lede_words(
-    p: Profile, config: Config, chrome: Collection[Sequence[str]] = (), stop: Collection[str] | None = None
+    p: Glance, config: Config, chrome: Collection[Sequence[str]] = (), stop: Collection[str] | None = None
 ) -> set[str]:
     """Content stems of a document's lede: its first `config.lede_words` prose tokens (whole
     sentences of at least LEDE_WORDS tokens that are not site `chrome`), less the stemmed
@@ -314,10 +314,18 @@ def chrome_segments(profiles: Sequence[Profile], config: Config) -> frozenset[Se
     if len(profiles) < config.rare_min_docs:
         return frozenset()
     counts: Counter[Sequence[str]] = Counter()
-    for p in profiles:
+    for p in glances(profiles):
         counts.update(set(p.stems[:CHROME_SEGMENTS]))
     cutoff = config.rare_cutoff(len(profiles))
     return frozenset(s for s, n in counts.items() if n > cutoff)
+
+
+def glances(profiles: Sequence[Profile]) -> Iterable[Glance]:
+    """Each profile's segments and size in order: of a spill, only the head of each record is read
+    (`ProfileSpill.glance`), which is all that leads, ledes and chrome need."""
+    if isinstance(profiles, ProfileSpill):
+        return (profiles.glance(k) for k in range(len(profiles)))
+    return profiles
 
 
 @functools.cache
@@ -532,11 +540,12 @@ def _rare_codes(
     against whole."""
     signer = Signer(config.num_perm, config.seed)
     spell = _spelling(vocabulary)
+    look = profiles.glance if isinstance(profiles, ProfileSpill) else profiles.__getitem__
     index = _index(profiles, config)
     signed = [n for n, words in enumerate(rare) if words]
     for k in range(0, len(signed), SIGN_CHUNK):
         chunk = signed[k : k + SIGN_CHUNK]
-        leads = [spell(lead_words(profiles[n], rare[n], config)) for n in chunk]
+        leads = [spell(lead_words(look(n), rare[n], config)) for n in chunk]
         index.add_many(
             np.array(chunk, dtype=np.int64),
             signer.hashvalues_many([spell(rare[n]) for n in chunk]),
@@ -564,7 +573,7 @@ def _lede_codes(
     # each lede's distinct stems, sorted: a string when coded (2-4 bytes a stem), else a tuple;
     # a set of 15 takes 0.7 KB
     ledes: list[Collection[str]] = []
-    for p in profiles:
+    for p in glances(profiles):
         words = sorted(lede_words(p, config, chrome, stop))
         ledes.append("".join(words) if vocabulary is not None else tuple(words))
     signed = [n for n, words in enumerate(ledes) if len(words) >= MIN_LEDE_STEMS]
