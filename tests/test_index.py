@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import numpy as np
 import pytest
 from datasketch import MinHashLSH
 
+from news_dedupe import index as index_module
 from news_dedupe.errors import DedupeError
 from news_dedupe.index import CandidateIndex, band_keys
 from news_dedupe.signature import Signer
@@ -112,6 +114,26 @@ def test_band_keys_kept_on_disk_propose_the_same_pairs(tmp_path):
         assert len(expected) > 50
         for budget in (1, 40, 300, 10**6):  # one entry a chunk and a pair a part, up to one part
             assert np.array_equal(on_disk.candidates(per_doc, budget=budget), expected)
+
+
+def test_two_processes_join_the_parts_into_the_same_pairs(tmp_path):
+    """With jobs=2 a forked helper joins every other part; the pairs are those of one process,
+    for any number of parts, and nothing is left in the temporary folder."""
+    in_memory, _ = _story_index(leads=True)
+    on_disk, _ = _story_index(leads=True, on_disk=True, tmpdir=str(tmp_path))
+    for per_doc in (None, 3):
+        expected = in_memory.candidates(per_doc)
+        for budget in (40, 300, 10**6):  # a few pairs a part, up to one part
+            assert np.array_equal(on_disk.candidates(per_doc, budget=budget, jobs=2), expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_join_whose_helper_dies_is_finished_by_the_parent(tmp_path, monkeypatch):
+    """A helper that dies before it reports (killed, out of memory) costs time, not pairs."""
+    index, _ = _story_index(on_disk=True, tmpdir=str(tmp_path))
+    expected = index.candidates(3, budget=40)
+    monkeypatch.setattr(index_module._Helper, "_run", lambda self, send, join, parts: os._exit(1))
+    assert np.array_equal(index.candidates(3, budget=40, jobs=2), expected)
 
 
 def test_joining_in_parts_gives_the_same_pairs():

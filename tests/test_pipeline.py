@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from news_dedupe import index as index_module
 from news_dedupe import pipeline
 from news_dedupe.cluster import RELATIONS
 from news_dedupe.config import PRESETS, Config
@@ -392,6 +393,26 @@ def test_parallel_verification_gives_the_same_report(seed_docs, case_docs, monke
     serial = to_json(find_duplicates(docs, jobs=1))
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAIRS", 1)
     assert to_json(find_duplicates(docs, jobs=2)) == serial
+
+
+def test_joins_on_two_processes_after_one_another_give_the_same_report(seed_docs, case_docs, monkeypatch):
+    """Past LEDE_WORKER_MAX_DOCS the two joins run one after the other, each on two processes
+    (`CandidateIndex.candidates(jobs=2)`): the report is byte-identical to one process's."""
+    docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
+    docs = list({d.id: d for d in docs}.values())
+    serial = to_json(find_duplicates(docs, jobs=1))
+    monkeypatch.setattr(pipeline, "LEDE_WORKER_MAX_DOCS", 0)
+    monkeypatch.setattr(index_module, "PART_BUDGET", 5)  # many parts, for the helper to share
+    joined_by = []
+    real = index_module._Helper.__init__
+
+    def recording(self, *args):
+        joined_by.append(args[2])
+        real(self, *args)
+
+    monkeypatch.setattr(index_module._Helper, "__init__", recording)
+    assert to_json(find_duplicates(docs, jobs=2)) == serial
+    assert len(joined_by) == 2 and all(len(parts) for parts in joined_by)  # both joins were shared
 
 
 def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(monkeypatch, tmp_path):

@@ -328,4 +328,3 @@ def test_a_hopeless_pair_is_one_that_no_rule_accepts_judged_for_all_partners_at_
             dropped += drop
             kept += not drop
     assert dropped and kept  # both kinds of pair are among them
-

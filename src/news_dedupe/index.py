@@ -9,9 +9,13 @@ documents in memory; sorted arrays cost 8 bytes.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
+from io import BufferedRandom
+from multiprocessing.connection import Connection
 
 import numpy as np
 
@@ -163,7 +167,11 @@ class CandidateIndex:
             yield int(code >> 32), int(code & 0xFFFFFFFF)
 
     def candidates(
-        self, per_doc: int | None = None, budget: int = PART_BUDGET, row_pairs: int | None = ROW_PAIRS
+        self,
+        per_doc: int | None = None,
+        budget: int | None = None,
+        row_pairs: int | None = ROW_PAIRS,
+        jobs: int = 1,
     ) -> np.ndarray:
         """Candidate pairs as sorted codes (smaller << 32 | larger).
 
@@ -175,7 +183,8 @@ class CandidateIndex:
         Bands are then counted over the buckets each sketch keeps (`_RowLimit`: about
         `row_pairs` mates, its smallest buckets first).
 
-        Documents are taken in parts so that about `budget` pairs are held at once.
+        Documents are taken in parts so that about `budget` pairs (PART_BUDGET) are held at once; with `jobs`
+        above 1 and the band keys on disk, two processes join them (the result is the same).
         """
         blocks = self._whole + self._lead
         docs = np.concatenate([d for d, _ in blocks]) if blocks else np.zeros(0, dtype=np.int64)
@@ -222,9 +231,10 @@ class CandidateIndex:
         limit = _RowLimit(runs, len(docs), row_pairs) if per_doc is not None and row_pairs else None
         held = limit.held if limit is not None else sum(r.pairs for r in runs)
         self.joined = held  # for benchmarks: the directed pairs this join held, over its parts
-        parts = max(1, -(-held // budget))
+        parts = max(1, -(-held // (PART_BUDGET if budget is None else budget)))
         kept = _Kept(self)
-        for part in range(parts):
+
+        def join(part: int) -> np.ndarray:
             chosen = docs % parts == part
             found, via_lead, lead_band = [], [], []
             for band, run in enumerate(runs):
@@ -250,8 +260,21 @@ class CandidateIndex:
             if per_doc is not None:
                 codes = _best(codes, counts, per_doc, whole)
             x, y = codes >> 32, codes & 0xFFFFFFFF
-            kept.add(distinct(np.minimum(x, y) << 32 | np.maximum(x, y)))
-        del runs, limit  # before the parts are read back and merged
+            return distinct(np.minimum(x, y) << 32 | np.maximum(x, y))
+
+        # Parts are independent (each its own documents: `limit` counts per document), so with
+        # two jobs a forked helper joins the odd parts into a file of its own, and the report is
+        # the same (the kept pairs are merged and sorted at the end).
+        helper = None
+        if jobs > 1 and parts > 1 and self._file is not None and "fork" in mp.get_all_start_methods():
+            helper = _Helper(self, join, range(1, parts, 2))
+        for part in range(0, parts, 2) if helper is not None else range(parts):
+            kept.add(join(part))
+        if helper is not None and not helper.done(kept):
+            for part in range(1, parts, 2):  # the helper died (out of memory, killed)
+                kept.add(join(part))
+        runs.clear()  # before the parts are read back and merged
+        limit = None
         memory.release()  # else glibc keeps the runs' arrays, and the pairs read back come on top
         return distinct(kept.read(), overwrite=True)
 
@@ -259,39 +282,100 @@ class CandidateIndex:
 class _Kept:
     """The pairs each part of a join keeps (`per_doc` a sketch at most, but hundreds of MB at a
     million documents): in memory, or at the end of the index's file when its band keys are on
-    disk, read back (and the file cut back) once the bands' runs are freed."""
+    disk (or of a `file` of their own, a helper's), read back (and the file cut back) once the
+    bands' runs are freed."""
 
-    def __init__(self, index: CandidateIndex) -> None:
+    def __init__(self, index: CandidateIndex, file: BufferedRandom | None = None) -> None:
         self._index = index
+        self._file = file if file is not None else index._file
         self._arrays: list[np.ndarray] = []
         self._start: int | None = None
         self._count = 0
+        self._adopted: list[_Kept] = []
 
     def add(self, codes: np.ndarray) -> None:
-        if self._index._file is None:
+        if self._file is None:
             self._arrays.append(codes)
             return
-        at = self._index._append(codes.astype(np.int64, copy=False))
+        try:
+            at = self._file.seek(0, 2)
+            self._file.write(codes.astype(np.int64, copy=False).tobytes())
+        except OSError as err:
+            raise self._index._error(err) from err
         self._start = at if self._start is None else self._start
         self._count += len(codes)
 
+    def adopt(self, other: _Kept, count: int) -> None:
+        """Take in the `count` pairs another process wrote to `other`'s file."""
+        other._start, other._count = 0, count
+        self._adopted.append(other)
+
     def read(self) -> np.ndarray:
         """Every part's pairs in one array (a new one, the caller's to sort in place)."""
-        file = self._index._file
-        if file is None or self._start is None:
+        if self._file is None:
             return np.concatenate(self._arrays) if self._arrays else np.zeros(0, dtype=np.int64)
-        out = np.empty(self._count, dtype=np.int64)
-        try:
-            file.seek(self._start)
-            read = file.readinto(out.view(np.uint8).data)
-            file.truncate(self._start)
-        except OSError as err:
-            raise self._index._error(err) from err
-        if read != out.nbytes:
-            raise DedupeError(
-                f"the temporary file of candidate pairs came back short ({read} of {out.nbytes} bytes)"
-            )
+        sources = [k for k in (self, *self._adopted) if k._start is not None]
+        out = np.empty(sum(k._count for k in sources), dtype=np.int64)
+        at = 0
+        for k in sources:
+            assert k._file is not None and k._start is not None
+            view = out[at : at + k._count].view(np.uint8)
+            try:
+                k._file.seek(k._start)
+                read = k._file.readinto(view.data)
+                k._file.truncate(k._start)
+            except OSError as err:
+                raise self._index._error(err) from err
+            if read != view.nbytes:
+                raise DedupeError(
+                    f"the temporary file of candidate pairs came back short ({read} of {view.nbytes} bytes)"
+                )
+            at += k._count
+        for k in self._adopted:
+            assert k._file is not None
+            k._file.close()
         return out
+
+
+class _Helper:
+    """A forked process that joins some parts of a join (it inherits the bands' runs; nothing is
+    pickled but a count) and writes their pairs to a temporary file of its own."""
+
+    def __init__(self, index: CandidateIndex, join: Callable[[int], np.ndarray], parts: range) -> None:
+        try:
+            file = tempfile.TemporaryFile(dir=index._tmpdir)  # noqa: SIM115 - closed by `_Kept.read`
+        except OSError as err:
+            raise index._error(err) from err
+        self.sink = _Kept(index, file)
+        ctx = mp.get_context("fork")
+        self.receive, send = ctx.Pipe(duplex=False)
+        self.process = ctx.Process(target=self._run, args=(send, join, parts), daemon=True)
+        self.process.start()
+        send.close()  # the child holds the only sending end: its death ends the pipe
+
+    def _run(self, send: Connection, join: Callable[[int], np.ndarray], parts: range) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+        for part in parts:
+            self.sink.add(join(part))
+        assert self.sink._file is not None
+        self.sink._file.flush()
+        send.send(self.sink._count)
+        send.close()
+
+    def done(self, kept: _Kept) -> bool:
+        """Wait for the helper; hand its pairs to `kept`, or False when it died before the end."""
+        try:
+            count: int | None = self.receive.recv()
+        except EOFError:
+            count = None
+        self.receive.close()
+        self.process.join()
+        if count is None:
+            assert self.sink._file is not None
+            self.sink._file.close()
+            return False
+        kept.adopt(self.sink, count)
+        return True
 
 
 class _Runs:

@@ -442,10 +442,12 @@ def candidate_codes(
     ):
         worker = _LedeWorker(profiles, config, vocabulary)
     try:
-        found = [_rare_codes(profiles, rare, config, vocabulary)]
+        # the join takes both cores when no lede worker has the other
+        joins = 1 if worker else jobs
+        found = [_rare_codes(profiles, rare, config, vocabulary, joins)]
         memory.release()  # the rare-word join's runs, before the ledes' are built
         if config.lede_words:
-            found.append(worker.result() if worker else _lede_codes(profiles, config, vocabulary))
+            found.append(worker.result() if worker else _lede_codes(profiles, config, vocabulary, joins))
     finally:
         if worker is not None:
             worker.stop()
@@ -535,9 +537,10 @@ def _rare_codes(
     rare: Sequence[Collection[str]],
     config: Config,
     vocabulary: Vocabulary | None = None,
+    jobs: int = 1,
 ) -> np.ndarray:
     """Candidate codes (smaller << 32 | larger) of rare-word MinHash: whole against whole, lead
-    against whole."""
+    against whole, joined on `jobs` processes."""
     signer = Signer(config.num_perm, config.seed)
     spell = _spelling(vocabulary)
     look = profiles.glance if isinstance(profiles, ProfileSpill) else profiles.__getitem__
@@ -556,13 +559,13 @@ def _rare_codes(
     # 0.05 (27% of them). The exact sets are at hand, so such pairs are dropped before the far
     # dearer alignment. Versions of one story share far more (a translation 0.13 or more, a
     # summary 0.27 or more of its rare words).
-    codes = index.candidates(config.candidates_per_doc or None)
+    codes = index.candidates(config.candidates_per_doc or None, jobs=jobs)
     del index  # its tie bytes (256 a sketch) and key file, before the exact filter
     return compress(codes, _overlapping(rare, codes, coded=vocabulary is not None))
 
 
 def _lede_codes(
-    profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None = None
+    profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None = None, jobs: int = 1
 ) -> np.ndarray:
     """Candidate codes of lede MinHash: ledes meet ledes only, in an index of their own, with
     their own best candidates."""
@@ -583,7 +586,7 @@ def _lede_codes(
         lede_index.add_many(
             np.array(chunk, dtype=np.int64), signer.hashvalues_many([spell(ledes[n]) for n in chunk])
         )
-    codes = lede_index.candidates(config.candidates_per_doc or None)
+    codes = lede_index.candidates(config.candidates_per_doc or None, jobs=jobs)
     del lede_index  # its tie bytes and key file, before the exact filter
     return compress(codes, _similar_ledes(ledes, codes, coded=vocabulary is not None))
 
