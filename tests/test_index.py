@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 
 import numpy as np
 import pytest
@@ -134,6 +135,24 @@ def test_a_join_whose_helper_dies_is_finished_by_the_parent(tmp_path, monkeypatc
     expected = index.candidates(3, budget=40)
     monkeypatch.setattr(index_module._Helper, "_run", lambda self, send, join, parts: os._exit(1))
     assert np.array_equal(index.candidates(3, budget=40, jobs=2), expected)
+
+
+def test_a_join_that_fails_leaves_no_helper_running(tmp_path, monkeypatch):
+    """An error in the parent's part of the join (a full disk, say) ends the helper too."""
+    import multiprocessing
+
+    index, _ = _story_index(on_disk=True, tmpdir=str(tmp_path))
+    parent = os.getpid()
+
+    def full(self, codes):
+        if os.getpid() == parent:
+            raise DedupeError("no room")
+        time.sleep(60)  # the helper would still be joining
+
+    monkeypatch.setattr(index_module._Kept, "add", full)
+    with pytest.raises(DedupeError):
+        index.candidates(3, budget=40, jobs=2)
+    assert multiprocessing.active_children() == []
 
 
 def test_joining_in_parts_gives_the_same_pairs():

@@ -137,12 +137,13 @@ class CandidateIndex:
             return keys
         return self._append(keys), keys.shape[1]
 
-    def _append(self, data: np.ndarray) -> int:
-        """Write `data` at the end of the index's file; where it starts."""
-        assert self._file is not None
+    def _append(self, data: np.ndarray, file: BufferedRandom | None = None) -> int:
+        """Write `data` at the end of the index's file (or of `file`); where it starts."""
+        file = file if file is not None else self._file
+        assert file is not None
         try:
-            start = self._file.seek(0, 2)
-            self._file.write(data.tobytes())
+            start = file.seek(0, 2)
+            file.write(data.tobytes())
         except OSError as err:
             raise self._error(err) from err
         return start
@@ -268,11 +269,15 @@ class CandidateIndex:
         helper = None
         if jobs > 1 and parts > 1 and self._file is not None and "fork" in mp.get_all_start_methods():
             helper = _Helper(self, join, range(1, parts, 2))
-        for part in range(0, parts, 2) if helper is not None else range(parts):
-            kept.add(join(part))
-        if helper is not None and not helper.done(kept):
-            for part in range(1, parts, 2):  # the helper died (out of memory, killed)
+        try:
+            for part in range(0, parts, 2) if helper is not None else range(parts):
                 kept.add(join(part))
+            if helper is not None and not helper.done(kept):
+                for part in range(1, parts, 2):  # the helper died (out of memory, killed)
+                    kept.add(join(part))
+        finally:
+            if helper is not None:
+                helper.stop()  # the parent failed or was interrupted: no helper outlives the join
         runs.clear()  # before the parts are read back and merged
         limit = None
         memory.release()  # else glibc keeps the runs' arrays, and the pairs read back come on top
@@ -297,11 +302,7 @@ class _Kept:
         if self._file is None:
             self._arrays.append(codes)
             return
-        try:
-            at = self._file.seek(0, 2)
-            self._file.write(codes.astype(np.int64, copy=False).tobytes())
-        except OSError as err:
-            raise self._index._error(err) from err
+        at = self._index._append(codes.astype(np.int64, copy=False), self._file)
         self._start = at if self._start is None else self._start
         self._count += len(codes)
 
@@ -365,17 +366,21 @@ class _Helper:
     def done(self, kept: _Kept) -> bool:
         """Wait for the helper; hand its pairs to `kept`, or False when it died before the end."""
         try:
-            count: int | None = self.receive.recv()
+            count: int = self.receive.recv()
         except EOFError:
-            count = None
-        self.receive.close()
-        self.process.join()
-        if count is None:
-            assert self.sink._file is not None
-            self.sink._file.close()
             return False
         kept.adopt(self.sink, count)
         return True
+
+    def stop(self) -> None:
+        """End the helper if it still runs; its file is closed unless `done` handed it on."""
+        self.receive.close()
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join()
+        assert self.sink._file is not None
+        if self.sink._start is None:
+            self.sink._file.close()
 
 
 class _Runs:
