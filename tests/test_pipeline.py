@@ -437,10 +437,14 @@ def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(monkeypatch, 
     assert candidate_pairs(profiles, rare, config, jobs=2) == [(0, 1)]
     assert int(ran_in.read_text()) != os.getpid()
 
-    def dies(*args):
-        os._exit(1)
+    parent = os.getpid()
 
-    monkeypatch.setattr(pipeline, "_send_lede_codes", dies)
+    def dies_when_forked(*args):
+        if os.getpid() != parent:
+            os._exit(1)
+        return recording(*args)
+
+    monkeypatch.setattr(pipeline, "_lede_codes", dies_when_forked)
     assert candidate_pairs(profiles, rare, config, jobs=2) == [(0, 1)]
     assert int(ran_in.read_text()) == os.getpid()
 

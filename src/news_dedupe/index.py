@@ -9,19 +9,17 @@ documents in memory; sorted arrays cost 8 bytes.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
-import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from io import BufferedRandom
-from multiprocessing.connection import Connection
 
 import numpy as np
 
 from . import memory
 from .arrays import distinct, run_starts
 from .errors import DedupeError
+from .forked import Forked, can_fork
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
@@ -267,7 +265,7 @@ class CandidateIndex:
         # two jobs a forked helper joins the odd parts into a file of its own, and the report is
         # the same (the kept pairs are merged and sorted at the end).
         helper = None
-        if jobs > 1 and parts > 1 and self._file is not None and "fork" in mp.get_all_start_methods():
+        if jobs > 1 and parts > 1 and self._file is not None and can_fork():
             helper = _Helper(self, join, range(1, parts, 2))
         try:
             for part in range(0, parts, 2) if helper is not None else range(parts):
@@ -348,36 +346,25 @@ class _Helper:
         except OSError as err:
             raise index._error(err) from err
         self.sink = _Kept(index, file)
-        ctx = mp.get_context("fork")
-        self.receive, send = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=self._run, args=(send, join, parts), daemon=True)
-        self.process.start()
-        send.close()  # the child holds the only sending end: its death ends the pipe
+        self.worker = Forked(self._run, join, parts)
 
-    def _run(self, send: Connection, join: Callable[[int], np.ndarray], parts: range) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    def _run(self, join: Callable[[int], np.ndarray], parts: range) -> int:
         for part in parts:
             self.sink.add(join(part))
         assert self.sink._file is not None
         self.sink._file.flush()
-        send.send(self.sink._count)
-        send.close()
+        return self.sink._count
 
     def done(self, kept: _Kept) -> bool:
         """Wait for the helper; hand its pairs to `kept`, or False when it died before the end."""
-        try:
-            count: int = self.receive.recv()
-        except EOFError:
-            return False
-        kept.adopt(self.sink, count)
-        return True
+        finished, count = self.worker.result()
+        if finished:
+            kept.adopt(self.sink, count)
+        return finished
 
     def stop(self) -> None:
         """End the helper if it still runs; its file is closed unless `done` handed it on."""
-        self.receive.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
+        self.worker.stop()
         assert self.sink._file is not None
         if self.sink._start is None:
             self.sink._file.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import multiprocessing as mp
-import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -26,6 +25,7 @@ from .cluster import Cluster, build_clusters
 from .config import Config
 from .document import Document
 from .errors import InputError
+from .forked import Forked, ignore_sigint
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, CandidateIndex
 from .signature import Signer
 from .spill import ProfileSpill, ProfileView
@@ -151,11 +151,6 @@ def _score_span(span: tuple[int, int]) -> list[PairScores]:
     detector, pairs = _SCORER
     profiles, config = detector.profiles, detector.config
     return [verify(profiles[a], profiles[b], config) for a, b in pairs[span[0] : span[1]]]
-
-
-def ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops the pool: one message, not a traceback each."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _verify_pairs(
@@ -597,32 +592,14 @@ class _LedeWorker:
 
     def __init__(self, profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None) -> None:
         self.args = (profiles, config, vocabulary)
-        ctx = mp.get_context("fork")
-        self.receive, send = ctx.Pipe(duplex=False)
-        self.process = ctx.Process(target=_send_lede_codes, args=(send, *self.args), daemon=True)
-        self.process.start()
-        send.close()  # the child holds the only sending end: its death ends the pipe
+        self.worker = Forked(_lede_codes, *self.args)
 
     def result(self) -> np.ndarray:
-        try:
-            codes: np.ndarray = self.receive.recv()
-        except EOFError:
-            codes = _lede_codes(*self.args)
-        return codes
+        finished, codes = self.worker.result()
+        return codes if finished else _lede_codes(*self.args)
 
     def stop(self) -> None:
-        self.receive.close()
-        if self.process.is_alive():
-            self.process.terminate()
-        self.process.join()
-
-
-def _send_lede_codes(
-    send: Any, profiles: Sequence[Profile], config: Config, vocabulary: Vocabulary | None
-) -> None:
-    ignore_sigint()
-    send.send(_lede_codes(profiles, config, vocabulary))
-    send.close()
+        self.worker.stop()
 
 
 class Profiled(NamedTuple):

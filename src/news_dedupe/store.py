@@ -46,6 +46,7 @@ from .briefs import attach_briefs, match_briefs
 from .config import Config
 from .document import Document
 from .errors import StoreError
+from .forked import ignore_sigint
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS
 from .pipeline import (
     MIN_LEDE_STEMS,
@@ -54,7 +55,6 @@ from .pipeline import (
     Words,
     candidate_pairs,
     chrome_segments,
-    ignore_sigint,
     lead_words,
     lede_words,
     profile_parallel,
