@@ -158,7 +158,8 @@ def _verify_pairs(
 ) -> list[PairScores]:
     """The duplicates among `pairs`, sorted by first document: each document's segments are
     scored against all its partners' in one rapidfuzz call (about half the cost of one call
-    per pair)."""
+    per pair), and the partners no rule can accept (`hopeless`: 97.5% of a sample at 300,001
+    documents) are dropped from that block, read only as far as their 3-grams (`glance`)."""
     out = []
     profiles, config = detector.profiles, detector.config
     if isinstance(profiles, ProfileView) and ids is profiles.spill.ids:

@@ -183,8 +183,9 @@ class ProfileSpill(Sequence[Profile]):
 
     def glance(self, k: int) -> Glance:
         """What a first look at a pair needs of profile `k` (`verify.hopeless`): its coded
-        segments, their lengths and its shingles, read from the head of its record only; most
-        candidate pairs need no more (a third of the record, and no figures or head lines)."""
+        segments, their lengths and its shingles, read from the head of its record only (79% of
+        the bytes on the 10,000-document fill corpus) and decoded without figures, content words
+        or head lines; most candidate pairs need no more."""
         p = self._cache.get(k)
         if p is not None:
             return p

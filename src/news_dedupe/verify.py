@@ -348,7 +348,7 @@ def hopeless(
     """For each y, whether `_cannot_match` holds for the pair (x, y): `block` is the similarity of
     x's segments (rows) with the segments of all `ys` in turn (`segment_similarity`), `inter`
     their shared shingles (`shared_shingles`). One pass over the block for all of x's partners,
-    where most candidates (pairs that share a sentence or two) would each cost a call; pairs of
+    where most candidates would each cost a call of their own; pairs of
     identical prose and texts without segments are never hopeless here (`_score` decides them)."""
     n = len(ys)
     widths = np.array([len(y.stems) for y in ys], dtype=np.int64)
