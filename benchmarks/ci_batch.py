@@ -35,7 +35,15 @@ import re
 import sys
 
 FUNCTION = set(
-    ["a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "ourselves", "out", "over", "own", "said", "same", "says", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "yourself"]
+    """
+    a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had
+    has have having he her here hers herself him himself his how i if in into is it its itself just
+    me more most my myself no nor not now of off on once only or other our ours ourselves out over
+    own said same says she should so some such than that the their theirs them themselves then there
+    these they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours yourself
+    """.split()  # noqa: SIM905 - a word list, read as prose
 )
 WORD = re.compile(r"[A-Za-z]+")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -110,8 +118,10 @@ def make(args: argparse.Namespace) -> None:
 
 
 def score(args: argparse.Namespace) -> None:
-    versions = [json.loads(line) for line in open(pathlib.Path(args.out) / "versions.jsonl")]
-    report = json.load(open(args.report))
+    with open(pathlib.Path(args.out) / "versions.jsonl") as fh:
+        versions = [json.loads(line) for line in fh]
+    with open(args.report) as fh:
+        report = json.load(fh)
     together = set()
     only_new = 0
     for c in report["clusters"]:
