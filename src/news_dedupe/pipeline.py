@@ -316,12 +316,16 @@ def chrome_segments(profiles: Sequence[Profile], config: Config) -> frozenset[Se
     return frozenset(s for s, n in counts.items() if n > cutoff)
 
 
-def glances(profiles: Sequence[Profile]) -> Iterable[Glance]:
-    """Each profile's segments and size in order: of a spill, only the head of each record is read
+def glancer(profiles: Sequence[Profile]) -> Callable[[int], Glance]:
+    """Profile `k`'s segments and size: of a spill, only the head of its record is read
     (`ProfileSpill.glance`), which is all that leads, ledes and chrome need."""
-    if isinstance(profiles, ProfileSpill):
-        return (profiles.glance(k) for k in range(len(profiles)))
-    return profiles
+    return profiles.glance if isinstance(profiles, ProfileSpill) else profiles.__getitem__
+
+
+def glances(profiles: Sequence[Profile]) -> Iterator[Glance]:
+    """`glancer` of every profile, in order."""
+    look = glancer(profiles)
+    return (look(k) for k in range(len(profiles)))
 
 
 @functools.cache
@@ -539,7 +543,7 @@ def _rare_codes(
     against whole, joined on `jobs` processes."""
     signer = Signer(config.num_perm, config.seed)
     spell = _spelling(vocabulary)
-    look = profiles.glance if isinstance(profiles, ProfileSpill) else profiles.__getitem__
+    look = glancer(profiles)
     index = _index(profiles, config)
     signed = [n for n, words in enumerate(rare) if words]
     for k in range(0, len(signed), SIGN_CHUNK):

@@ -192,7 +192,12 @@ class ProfileSpill(Sequence[Profile]):
         start, _, length = self._span[k].tolist()
         data = os.pread(self._fd, length, start)
         values = np.frombuffer(data, dtype=np.uint32)
-        n_seg, n_stems, n_shingles = values[:3].tolist()
+        return self._head(k, data, values, values[:3].tolist())
+
+    def _head(self, k: int, data: bytes, values: np.ndarray, counts: list[int]) -> _Glance:
+        """Profile `k`'s fields at the head of its record (`data`, read as `values`), given its
+        counts of segments, stems and shingles: all that a glance is, and the most of a read."""
+        n_seg, n_stems, n_shingles = counts[:3]
         at = _HEADER
         lengths = values[at : at + n_seg].astype(np.int64)
         at += 2 * n_seg
@@ -200,6 +205,7 @@ class ProfileSpill(Sequence[Profile]):
         ends = list(accumulate(lengths.tolist()))
         return _Glance(
             self.ids[k],
+            # coded segments compare like stem tuples
             [coded[a:b] for a, b in zip([0, *ends], ends, strict=False)],
             lengths,
             values[at + n_stems : at + n_stems + n_shingles],
@@ -214,32 +220,29 @@ class ProfileSpill(Sequence[Profile]):
         return data, values, values[:_HEADER].tolist()
 
     def _read(self, k: int) -> Profile:
-        data, values, (n_seg, n_stems, n_shingles, n_figures, _, n_heads) = self._values(k)
-        at = _HEADER
-        lengths = values[at : at + n_seg].astype(np.int64)
-        counts = values[at + n_seg : at + 2 * n_seg]
-        at += 2 * n_seg
-        coded = data[4 * at : 4 * (at + n_stems)].decode("utf-32-le")
-        at += n_stems
-        ends = list(accumulate(lengths.tolist()))
-        figures = values[at + n_shingles : at + n_shingles + n_figures]
+        data, values, header = self._values(k)
+        n_seg, n_stems, n_shingles, n_figures, _, n_heads = header
+        head = self._head(k, data, values, header)
+        counts = values[_HEADER + n_seg : _HEADER + 2 * n_seg]
+        at = _HEADER + 2 * n_seg + n_stems + n_shingles
+        figures = values[at : at + n_figures]
         # Profile's fields set directly: its __init__ would sum the lengths again (a quarter of a
         # read, and verification reads a profile for every candidate pair)
         p = object.__new__(Profile)
         p.__dict__.update(
-            id=self.ids[k],
+            id=head.id,
             words=int(self._word_counts[k]),
             segments=[],
-            # coded segments compare like stem tuples, figure hashes like the numbers
-            stems=[coded[a:b] for a, b in zip([0, *ends], ends, strict=False)],
-            lengths=lengths,
-            shingles=values[at : at + n_shingles],
-            fingerprint=self.prints[k].tobytes(),
+            stems=head.stems,
+            lengths=head.lengths,
+            shingles=head.shingles,
+            fingerprint=head.fingerprint,
             content=[],
+            # figure hashes compare like the numbers
             figures=_Figures(figures, counts) if n_figures else [()] * n_seg,
             heads=_heads(data, n_heads),
             brief="",
-            size=ends[-1] if ends else 0,
+            size=head.size,
         )
         return p
 
