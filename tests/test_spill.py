@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import pickle
 from itertools import combinations
 
 import numpy as np
@@ -16,8 +17,8 @@ from news_dedupe.config import Config
 from news_dedupe.errors import DedupeError, InputError
 from news_dedupe.pipeline import find_duplicates, profile_documents, rare_chars
 from news_dedupe.report import to_json
-from news_dedupe.spill import ProfileSpill
-from news_dedupe.verify import Profile, segment_similarity, verify
+from news_dedupe.spill import ProfileSpill, pack
+from news_dedupe.verify import Partners, Profile, segment_similarity, verify
 from news_dedupe.vocabulary import Vocabulary
 
 
@@ -57,6 +58,27 @@ def test_a_glance_reads_the_fields_a_first_look_needs_as_the_whole_profile_has_t
         assert look.shingles.tolist() == whole.shingles.tolist()
 
 
+def test_partners_read_from_a_spill_are_their_glances_taken_together(seed_docs, case_docs):
+    """`ProfileSpill.partners` decodes many records at once: field by field it is `Partners.of`
+    the partners' glances, canonical order and identical prose included (a profile is its own
+    partner here, and a shorter and a longer one are among the others)."""
+    spill = profile_documents(
+        _corpus(seed_docs, case_docs), Config(), spill=ProfileSpill(Vocabulary())
+    ).profiles
+    assert isinstance(spill, ProfileSpill)
+    orders = set()
+    for i in range(len(spill)):
+        js = [j for j in range(len(spill)) if j != i] + [i]
+        fast, slow = spill.partners(i, js), Partners.of(spill[i], [spill.glance(j) for j in js])
+        assert fast.stems == slow.stems
+        for name in ("widths", "lengths", "sizes", "shingles", "counts", "after", "same"):
+            got, want = getattr(fast, name), getattr(slow, name)
+            assert got.dtype == want.dtype and np.array_equal(got, want), name
+        assert fast.same[-1] and fast.after[-1]
+        orders.update(fast.after[:-1].tolist())
+    assert orders == {True, False}
+
+
 def test_profiles_written_in_any_order_are_read_in_id_order(seed_docs):
     config = Config()
     held = profile_documents(seed_docs.values(), config, compact=True).profiles
@@ -84,6 +106,23 @@ def test_profiles_written_in_any_order_are_read_in_id_order(seed_docs):
     ]
     # read profiles are built without Profile's __init__: every field is there, and no other
     assert set(vars(spill[0])) == {f.name for f in dataclasses.fields(Profile)}
+
+
+def test_a_profile_packed_on_another_process_writes_the_same_record(seed_docs, case_docs):
+    """Workers send `pack`ed profiles through a pipe; the spill codes their words and writes
+    exactly what it writes for the profile itself."""
+    held = profile_documents(_corpus(seed_docs, case_docs), Config(), compact=True).profiles
+    direct, sent = ProfileSpill(Vocabulary()), ProfileSpill(Vocabulary())
+    for p in held:
+        direct.append(p)
+        sent.append(pickle.loads(pickle.dumps(pack(p))))
+    direct.finish(), sent.finish()
+    assert sent.vocabulary.words == direct.vocabulary.words
+    assert np.array_equal(sent._span, direct._span)  # offsets, lengths, glance lengths
+    for k in range(len(held)):
+        assert sent._values(k)[0] == direct._values(k)[0]
+    assert np.array_equal(sent.prints, direct.prints)
+    assert sent.vocabulary.spell("".join(sent[0].stems)) == [t for s in held[0].stems for t in s]
 
 
 def test_find_leaves_nothing_in_its_temporary_folder(seed_docs, case_docs, tmp_path):

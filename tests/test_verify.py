@@ -10,6 +10,7 @@ import pytest
 from news_dedupe.config import Config
 from news_dedupe.verify import (
     PairScores,
+    Partners,
     _cannot_match,
     _chain,
     _shared,
@@ -301,10 +302,11 @@ def test_shingles_shared_with_many_at_once_are_those_shared_pair_by_pair(seed_do
     empty = profile("empty", "", config)
     for x in profiles:
         ys = [*profiles, empty, x]
-        counts = shared_shingles(x, ys).tolist()
+        counts = shared_shingles(x, Partners.of(x, ys)).tolist()
         assert counts == [_shared(x.shingles, y.shingles) for y in ys]
         assert counts[-2] == 0 and counts[-1] == len(x.shingles)
-    assert shared_shingles(empty, profiles).tolist() == [0] * len(profiles)
+    assert shared_shingles(empty, Partners.of(empty, profiles)).tolist() == [0] * len(profiles)
+    assert shared_shingles(profiles[0], Partners.of(profiles[0], [empty])).tolist() == [0]
 
 
 def test_a_hopeless_pair_is_one_that_no_rule_accepts_judged_for_all_partners_at_once(profiles):
@@ -315,9 +317,10 @@ def test_a_hopeless_pair_is_one_that_no_rule_accepts_judged_for_all_partners_at_
     dropped = kept = 0
     for x in docs:
         ys = [y for y in docs if y is not x]
-        block = segment_similarity(x.stems, [s for y in ys for s in y.stems], CONFIG.segment_match)
-        inter = shared_shingles(x, ys)
-        verdict = hopeless(x, ys, block, inter, CONFIG).tolist()
+        partners = Partners.of(x, ys)
+        block = segment_similarity(x.stems, partners.stems, CONFIG.segment_match)
+        inter = shared_shingles(x, partners)
+        verdict = hopeless(x, partners, block, inter, CONFIG).tolist()
         for y, n, drop in zip(ys, inter.tolist(), verdict, strict=True):
             a, b = sorted((x, y), key=lambda p: (p.size, p.id))
             matrix = segment_similarity(a.stems, b.stems, CONFIG.segment_match)

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, groupby, islice
+from operator import itemgetter
 from typing import Any, NamedTuple, cast, overload
 
 import numpy as np
@@ -28,12 +29,13 @@ from .errors import InputError
 from .forked import Forked, ignore_sigint
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, CandidateIndex
 from .signature import Signer
-from .spill import ProfileSpill, ProfileView
+from .spill import Packed, ProfileSpill, ProfileView, pack
 from .text import STOPWORDS
 from .verify import (
     LEDE_WORDS,
     Glance,
     PairScores,
+    Partners,
     Profile,
     align,
     hopeless,
@@ -162,32 +164,32 @@ def _verify_pairs(
     documents) are dropped from that block, read only as far as their 3-grams (`glance`)."""
     out = []
     profiles, config = detector.profiles, detector.config
-    if isinstance(profiles, ProfileView) and ids is profiles.spill.ids:
-        at: Callable[[int], Profile] = profiles.spill.__getitem__  # by position: no id look-up
-        glance: Callable[[int], Glance] = profiles.spill.glance
+    spill = profiles.spill if isinstance(profiles, ProfileView) and ids is profiles.spill.ids else None
+    if spill is not None:
+        at: Callable[[int], Profile] = spill.__getitem__  # by position: no id look-up
     else:
-        at = glance = lambda n: profiles[ids[n]]  # noqa: E731
-    for i, group in groupby(pairs, key=lambda pair: pair[0]):
+        at = lambda n: profiles[ids[n]]  # noqa: E731
+
+    def partners(i: int, x: Profile, js: list[int]) -> Partners:
+        return spill.partners(i, js) if spill is not None else Partners.of(x, [at(j) for j in js])
+
+    for i, group in groupby(pairs, key=itemgetter(0)):
         x = at(i)
         js = [j for _, j in group]
-        looks = [glance(j) for j in js]
-        width = sum(len(y.stems) for y in looks)
+        ys = partners(i, x, js)
         block = None
-        if x.stems and len(x.stems) * width <= MAX_BLOCK:
-            block = segment_similarity(x.stems, [s for y in looks for s in y.stems], config.segment_match)
-        inter = shared_shingles(x, looks)
-        dropped = np.zeros(len(js), dtype=bool) if block is None else hopeless(x, looks, block, inter, config)
-        start = 0
-        for j, look, shared, drop in zip(js, looks, inter.tolist(), dropped.tolist(), strict=True):
-            part = None if block is None else block[:, start : start + len(look.stems)]
-            start += len(look.stems)
-            if drop:
-                continue
-            y = at(j)
-            a, b = (x, y) if (x.size, x.id) <= (y.size, y.id) else (y, x)  # `Detector.canonical`
+        if x.stems and len(x.stems) * len(ys.stems) <= MAX_BLOCK:
+            block = segment_similarity(x.stems, ys.stems, config.segment_match)
+        inter = shared_shingles(x, ys)
+        dropped = np.zeros(len(js), dtype=bool) if block is None else hopeless(x, ys, block, inter, config)
+        ends = np.cumsum(ys.widths).tolist()
+        for k in np.flatnonzero(~dropped).tolist():
+            y = at(js[k])
+            a, b = (x, y) if ys.after[k] else (y, x)  # `Detector.canonical`
+            part = None if block is None else block[:, ends[k] - int(ys.widths[k]) : ends[k]]
             if part is not None and a is not x:
                 part = part.T  # Indel similarity is symmetric
-            p = verify_duplicate(a, b, config, part, shared)
+            p = verify_duplicate(a, b, config, part, int(inter[k]))
             if p is not None:
                 out.append(p)
     return out
@@ -665,6 +667,15 @@ def _profile_chunk(args: tuple[list[Document], Config, bool]) -> Profiled:
     return profile_documents(*args[:2], compact=args[2])
 
 
+def _pack_chunk(
+    args: tuple[list[Document], Config, bool],
+) -> tuple[list[Packed], list[str], int, dict[str, str], dict[str, str]]:
+    """`_profile_chunk` for a spill: profiles packed (`spill.pack`), a few strings each to send
+    back where a profile is hundreds (unpickling those cost the parent a third of a core)."""
+    done = _profile_chunk(args)
+    return [pack(p) for p in done.profiles], done.too_short, done.read, done.briefs, done.sources
+
+
 def profile_parallel(
     documents: Iterable[Document],
     config: Config,
@@ -694,23 +705,31 @@ def profile_parallel(
     briefs: dict[str, str] = {}
     sources: dict[str, str] = {}
     read = 0
+
+    def take(done: tuple[object, list[str], int, dict[str, str], dict[str, str]]) -> None:
+        """Keep what a chunk gives besides its profiles."""
+        nonlocal read
+        too_short.extend(done[1])
+        briefs.update(done[3])
+        sources.update(done[4])
+        read += done[2]
+        if progress:
+            progress("read", read, 0)
+
     with mp.get_context("fork").Pool(workers, initializer=ignore_sigint) as pool:
-        for part, short, n, brief, where in pool.imap(_profile_chunk, chunks):
-            if spill is not None:
-                for p in part:
-                    spill.append(p)
-            else:
-                for p in part:
+        if spill is not None:
+            for packed in pool.imap(_pack_chunk, chunks):
+                for record in packed[0]:
+                    spill.append(record)
+                take(packed)
+        else:
+            for done in pool.imap(_profile_chunk, chunks):
+                for p in done.profiles:
                     # one string a word for the whole run: unpickled, each chunk brings its own
                     # copies (6 KB a profile), whose freed places would stay in the heap
                     p.content = list(map(sys.intern, p.content))
-                profiles.extend(part)
-            too_short.extend(short)
-            briefs.update(brief)
-            sources.update(where)
-            read += n
-            if progress:
-                progress("read", read, 0)
+                profiles.extend(done.profiles)
+                take(done)
     if spill is not None:
         return Profiled(spill.finish(), sorted(too_short), read, briefs, sources)
     profiles.sort(key=lambda p: p.id)

@@ -23,7 +23,7 @@ import numpy as np
 
 from .errors import DedupeError, InputError
 from .signature import stable_hash32
-from .verify import Glance, Profile
+from .verify import Glance, Partners, Profile
 from .vocabulary import Vocabulary
 
 # Profiles decoded and kept per process: clustering asks for the same few members many times.
@@ -67,32 +67,22 @@ class ProfileSpill(Sequence[Profile]):
         self._sizes = array("q")
         self._prints = bytearray()  # 16 bytes each
         self._cache: OrderedDict[int, Profile] = OrderedDict()
-        self._figures: dict[str, int] = {}  # hashes of the numbers seen
+        self._figures = _FigureHashes()
 
-    def append(self, p: Profile) -> None:
-        """Write a compact profile (one whose content words are distinct) to the file."""
+    def append(self, p: Profile | Packed) -> None:
+        """Write a compact profile (one whose content words are distinct), or one packed
+        already (`pack`, on the process that made it), to the file."""
+        if isinstance(p, Profile):
+            p = pack(p, self._figures)
         code = self.vocabulary.encode
-        assert len(p.figures) <= len(p.stems), "one figure list a segment at most"
-        figures = list(p.figures) + [()] * (len(p.stems) - len(p.figures))  # one a segment
-        heads = "\n".join(p.heads).encode("utf-8")  # lines of tokens: no line breaks in them
-        header = [
-            len(p.stems),
-            int(p.lengths.sum()),
-            len(p.shingles),
-            sum(map(len, figures)),
-            len(p.content),
-            len(heads),
-        ]
+        # the record: header, lengths, figure counts | stems | shingles, figures | content | heads
         blob = b"".join(
             (
-                np.array(header, dtype=np.uint32).tobytes(),
-                np.asarray(p.lengths, dtype=np.uint32).tobytes(),
-                np.array([len(f) for f in figures], dtype=np.uint32).tobytes(),
-                code(list(chain.from_iterable(p.stems))).encode("utf-32-le"),
-                np.asarray(p.shingles, dtype=np.uint32).tobytes(),
-                np.array([self._figure(t) for f in figures for t in f], dtype=np.uint32).tobytes(),
-                code(p.content).encode("utf-32-le"),
-                heads,
+                p.front,
+                code(p.stems.split(" ") if p.stems else ()).encode("utf-32-le"),
+                p.middle,
+                code(p.content.split(" ") if p.content else ()).encode("utf-32-le"),
+                p.heads,
             )
         )
         try:
@@ -100,21 +90,12 @@ class ProfileSpill(Sequence[Profile]):
         except OSError as err:
             raise self._error(err) from err
         self._starts.append(self._end)
-        self._glance.append(4 * (len(header) + 2 * len(p.stems)) + 4 * (header[1] + header[2]))
+        self._glance.append(p.glance)
         self._end += len(blob)
         self.ids.append(p.id)
         self._words.append(p.words)
         self._sizes.append(p.size)
-        fingerprint = p.fingerprint
-        if len(fingerprint) != _PRINT:
-            fingerprint = hashlib.blake2b(fingerprint, digest_size=_PRINT).digest()
-        self._prints += fingerprint
-
-    def _figure(self, number: str) -> int:
-        h = self._figures.get(number)
-        if h is None:
-            h = self._figures[number] = stable_hash32(number)
-        return h
+        self._prints += p.fingerprint
 
     def _error(self, err: OSError) -> DedupeError:
         return DedupeError(
@@ -194,6 +175,47 @@ class ProfileSpill(Sequence[Profile]):
         values = np.frombuffer(data, dtype=np.uint32)
         return self._head(k, data, values, values[:3].tolist())
 
+    def partners(self, i: int, js: Sequence[int]) -> Partners:
+        """The first look's view of profiles `js` as partners of profile `i` (`Partners.of` their
+        glances), read from the heads of their records and decoded together: a few operations a
+        partner, where a glance of each took dozens."""
+        span = self._span[js]
+        fd = self._fd
+        data = [
+            os.pread(fd, n, start) for start, n in zip(span[:, 0].tolist(), span[:, 2].tolist(), strict=True)
+        ]
+        counts = (
+            np.frombuffer(b"".join([d[:12] for d in data]), dtype=np.uint32).reshape(-1, 3).astype(np.int64)
+        )
+        widths, sizes, n_shingles = counts.T
+        # a record's head: header, segment lengths, figure counts, coded stems, shingles
+        at = 4 * _HEADER
+        cuts = list(
+            zip(
+                data,
+                (at + 4 * widths).tolist(),
+                (at + 8 * widths).tolist(),
+                (at + 8 * widths + 4 * sizes).tolist(),
+                strict=True,
+            )
+        )
+        lengths = np.frombuffer(b"".join([d[at:a] for d, a, _, _ in cuts]), dtype=np.uint32).astype(np.int64)
+        coded = b"".join([d[b:c] for d, _, b, c in cuts]).decode("utf-32-le")
+        ends = list(accumulate(lengths.tolist()))
+        at_js = np.asarray(js, dtype=np.int64)
+        size = self.sizes[i]
+        return Partners(
+            # coded segments compare like stem tuples
+            [coded[a:b] for a, b in zip([0, *ends], ends, strict=False)],
+            widths,
+            lengths,
+            sizes,
+            np.frombuffer(b"".join([d[c:] for d, _, _, c in cuts]), dtype=np.uint32),
+            n_shingles,
+            (size < sizes) | ((size == sizes) & (i <= at_js)),  # ids are in order: (size, id) is (size, k)
+            (self.prints[at_js] == self.prints[i]).all(axis=1),
+        )
+
     def _head(self, k: int, data: bytes, values: np.ndarray, counts: list[int]) -> _Glance:
         """Profile `k`'s fields at the head of its record (`data`, read as `values`), given its
         counts of segments, stems and shingles: all that a glance is, and the most of a read."""
@@ -260,6 +282,67 @@ class ProfileSpill(Sequence[Profile]):
 
     def by_id(self) -> ProfileView:
         return ProfileView(self)
+
+
+class Packed(NamedTuple):
+    """A compact profile as its spill record, but for the coding of its words (`pack`): made
+    where the profile is made (a forked worker), it is a few strings to pickle, where a profile
+    is hundreds, and the process that owns the vocabulary only codes the words and writes."""
+
+    id: str
+    words: int
+    size: int
+    fingerprint: bytes  # _PRINT bytes
+    glance: int  # bytes of the record up to its shingles' end (`ProfileSpill.glance`)
+    front: bytes  # header, segment lengths, figure counts (uint32)
+    stems: str  # every stem in order, separated by spaces (a token holds none)
+    middle: bytes  # shingles, figure hashes (uint32)
+    content: str  # distinct content words, separated by spaces
+    heads: bytes  # head lines, separated by line breaks
+
+
+class _FigureHashes(dict[str, int]):
+    """Each number's stable hash, computed once per process."""
+
+    def __missing__(self, number: str) -> int:
+        h = self[number] = stable_hash32(number)
+        return h
+
+
+_FIGURE_HASHES = _FigureHashes()
+
+
+def pack(p: Profile, figure_hashes: dict[str, int] = _FIGURE_HASHES) -> Packed:
+    """A compact profile (one whose content words are distinct) packed for `ProfileSpill.append`."""
+    assert len(p.figures) <= len(p.stems), "one figure list a segment at most"
+    figures = list(p.figures) + [()] * (len(p.stems) - len(p.figures))  # one a segment
+    heads = "\n".join(p.heads).encode("utf-8")  # lines of tokens: no line breaks in them
+    n_stems = int(p.lengths.sum())
+    header = [len(p.stems), n_stems, len(p.shingles), sum(map(len, figures)), len(p.content), len(heads)]
+    fingerprint = p.fingerprint
+    if len(fingerprint) != _PRINT:
+        fingerprint = hashlib.blake2b(fingerprint, digest_size=_PRINT).digest()
+    return Packed(
+        p.id,
+        p.words,
+        p.size,
+        fingerprint,
+        4 * (len(header) + 2 * len(p.stems)) + 4 * (n_stems + len(p.shingles)),
+        b"".join(
+            (
+                np.array(header, dtype=np.uint32).tobytes(),
+                np.asarray(p.lengths, dtype=np.uint32).tobytes(),
+                np.fromiter(map(len, figures), dtype=np.uint32, count=len(figures)).tobytes(),
+            )
+        ),
+        " ".join(chain.from_iterable(p.stems)),
+        np.asarray(p.shingles, dtype=np.uint32).tobytes()
+        + np.fromiter(
+            map(figure_hashes.__getitem__, chain.from_iterable(figures)), dtype=np.uint32
+        ).tobytes(),
+        " ".join(p.content),
+        heads,
+    )
 
 
 class _Glance(NamedTuple):

@@ -7,6 +7,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -68,7 +69,11 @@ def tokenize(text: str) -> list[str]:
     times, and every document's segments keep theirs.
     """
     # NFKC and the quote table change nothing in ASCII
-    found = _ASCII_TOKEN.findall(text.lower()) if text.isascii() else _TOKEN.findall(normalize(text))
+    plain = text.isascii()
+    folded = text.lower() if plain else normalize(text)
+    found = (_ASCII_TOKEN if plain else _TOKEN).findall(folded)
+    if "'" not in folded:  # most sentences: no token to mend, and no Python loop over tokens
+        return list(map(sys.intern, found))
     out = []
     for token in found:
         if "'" in token:
@@ -85,9 +90,29 @@ def _sentences(line: str) -> list[str]:
     ]
 
 
+class _Stems(dict[str, str]):
+    """Each distinct token cut to one length, cut once per process: a corpus repeats its words
+    (a look-up is half the cost of cutting and interning again), and the tokens are interned
+    anyway, so this holds no string that would otherwise be freed."""
+
+    def __init__(self, length: int) -> None:
+        super().__init__()
+        self.length = length
+
+    def __missing__(self, token: str) -> str:
+        cut = self[token] = token if len(token) <= self.length else sys.intern(token[: self.length])
+        return cut
+
+
+_STEMS: dict[int, _Stems] = {}
+
+
 def stem(tokens: Iterable[str], length: int) -> list[str]:
     """Cut every token to `length` characters (truncation stemming); interned like tokens."""
-    return [t if len(t) <= length else sys.intern(t[:length]) for t in tokens]
+    stems = _STEMS.get(length)
+    if stems is None:
+        stems = _STEMS[length] = _Stems(length)
+    return list(map(stems.__getitem__, tokens))
 
 
 def shingles(tokens: Sequence[str], size: int) -> set[str]:
@@ -97,21 +122,25 @@ def shingles(tokens: Sequence[str], size: int) -> set[str]:
     return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
-_TOKEN_HASHES: dict[str, int] = {}
 _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
+class _TokenHashes(dict[str, int]):
+    """Each distinct token's stable 64-bit hash, computed once per process."""
+
+    def __missing__(self, token: str) -> int:
+        h = self[token] = int.from_bytes(
+            hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little"
+        )
+        return h
+
+
+_TOKEN_HASHES = _TokenHashes()
+
+
 def _token_hashes(tokens: Sequence[str]) -> np.ndarray:
-    cache = _TOKEN_HASHES
-    values = [cache.get(t) for t in tokens]
-    if None in values:
-        for n, t in enumerate(tokens):
-            if values[n] is None:
-                values[n] = cache[t] = int.from_bytes(
-                    hashlib.blake2b(t.encode("utf-8"), digest_size=8).digest(), "little"
-                )
-    return np.array(values, dtype=np.uint64)
+    return np.fromiter(map(_TOKEN_HASHES.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
 
 def shingle_hashes(tokens: Sequence[str], size: int) -> np.ndarray:
@@ -152,7 +181,7 @@ def is_prose(tokens: Sequence[str], function_words: frozenset[str] = STOPWORDS) 
     """Prose has function words; menus, datelines and headline lists hardly any."""
     if len(tokens) < MIN_SEGMENT_TOKENS:
         return False
-    return sum(t in function_words for t in tokens) >= 0.15 * len(tokens)
+    return sum(map(function_words.__contains__, tokens)) >= 0.15 * len(tokens)
 
 
 def segments(text: str, max_tokens: int = 60) -> list[Segment]:
@@ -199,8 +228,8 @@ def mark_prose(segs: list[Segment]) -> list[Segment]:
     For other languages the English list says nothing, so every segment of at least
     MIN_SEGMENT_TOKENS tokens counts as prose there.
     """
-    words = [t for s in segs for t in s.tokens]
-    english = bool(words) and sum(t in STOPWORDS for t in words) >= 0.1 * len(words)
+    words = list(chain.from_iterable(s.tokens for s in segs))
+    english = bool(words) and sum(map(STOPWORDS.__contains__, words)) >= 0.1 * len(words)
     return [
         s._replace(prose=is_prose(s.tokens) if english else len(s.tokens) >= MIN_SEGMENT_TOKENS) for s in segs
     ]

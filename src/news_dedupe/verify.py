@@ -14,7 +14,8 @@ import sys
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from itertools import chain, filterfalse
+from typing import NamedTuple, Protocol
 
 import numpy as np
 from rapidfuzz import process
@@ -89,7 +90,7 @@ def profile_from_segments(
     """A profile from its prose segments: the one place stems, shingles and content words are
     derived (a persistent index stores the segments and rebuilds the rest with this)."""
     stems = [tuple(stem(s.tokens, config.stem_length)) for s in prose]
-    flat = [t for s in stems for t in s]
+    flat = list(chain.from_iterable(stems))
     if fingerprint is None:
         fingerprint = hashlib.blake2b("\x1f".join(flat).encode("utf-8"), digest_size=16).digest()
     return Profile(
@@ -97,11 +98,14 @@ def profile_from_segments(
         words=words,
         segments=prose,
         stems=stems,
-        lengths=np.array([len(s) for s in stems], dtype=np.int64),
+        lengths=np.fromiter(map(len, stems), dtype=np.int64, count=len(stems)),
         shingles=shingle_hashes(flat, config.shingle_size),
         fingerprint=fingerprint,
-        content=[t[: config.stem_length] for s in prose for t in s.tokens if t not in STOPWORDS],
-        figures=[tuple(t for t in s.tokens if t.isdigit()) or _NO_FIGURES for s in prose],
+        content=stem(
+            filterfalse(STOPWORDS.__contains__, chain.from_iterable(s.tokens for s in prose)),
+            config.stem_length,
+        ),
+        figures=[tuple(filter(str.isdigit, s.tokens)) or _NO_FIGURES for s in prose],
     )
 
 
@@ -342,39 +346,63 @@ class Glance(Protocol):
     def fingerprint(self) -> bytes: ...
 
 
-def hopeless(
-    x: Glance, ys: Sequence[Glance], block: np.ndarray, inter: np.ndarray, config: Config
-) -> np.ndarray:
-    """For each y, whether `_cannot_match` holds for the pair (x, y): `block` is the similarity of
-    x's segments (rows) with the segments of all `ys` in turn (`segment_similarity`), `inter`
-    their shared shingles (`shared_shingles`). One pass over the block for all of x's partners,
-    where most candidates would each cost a call of their own; pairs of
-    identical prose and texts without segments are never hopeless here (`_score` decides them)."""
-    n = len(ys)
-    widths = np.array([len(y.stems) for y in ys], dtype=np.int64)
+class Partners(NamedTuple):
+    """All of one document's partners at a first look, field by field over all of them at once
+    (`Partners.of` glances; a spill reads them from its records, `ProfileSpill.partners`): per
+    partner, numpy has the work that Python would do a partner at a time."""
+
+    stems: Sequence[Sequence[str]]  # every partner's segments, one partner after the other
+    widths: np.ndarray  # segments of each partner
+    lengths: np.ndarray  # tokens of every segment
+    sizes: np.ndarray  # tokens of each partner (its segments' sum)
+    shingles: np.ndarray  # every partner's shingles (each partner's sorted), one after the other
+    counts: np.ndarray  # shingles of each partner
+    after: np.ndarray  # whether x comes first in the pair's canonical order (`Detector.canonical`)
+    same: np.ndarray  # whether the partner's prose is word for word x's (fingerprints)
+
+    @classmethod
+    def of(cls, x: Glance, ys: Sequence[Glance]) -> Partners:
+        def lengths(values: Iterable[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate([np.zeros(0, dtype=dtype), *values]).astype(dtype)
+
+        return cls(
+            [s for y in ys for s in y.stems],
+            np.array([len(y.stems) for y in ys], dtype=np.int64),
+            lengths((y.lengths for y in ys), np.int64),
+            np.array([y.size for y in ys], dtype=np.int64),
+            lengths((y.shingles for y in ys), np.uint32),
+            np.array([len(y.shingles) for y in ys], dtype=np.int64),
+            np.array([(x.size, x.id) <= (y.size, y.id) for y in ys], dtype=bool),
+            np.array([y.fingerprint == x.fingerprint for y in ys], dtype=bool),
+        )
+
+
+def hopeless(x: Glance, ys: Partners, block: np.ndarray, inter: np.ndarray, config: Config) -> np.ndarray:
+    """For each partner y, whether `_cannot_match` holds for the pair (x, y): `block` is the
+    similarity of x's segments (rows) with all of `ys.stems` (`segment_similarity`), `inter` the
+    shingles x shares with each (`shared_shingles`). One pass over the block for all of x's
+    partners, where most candidates would each cost a call of their own; pairs of identical
+    prose and texts without segments are never hopeless here (`_score` decides them)."""
+    n = len(ys.widths)
     out = np.zeros(n, dtype=bool)
-    if not n or not len(x.stems) or not widths.all():
+    if not n or not len(x.stems) or not ys.widths.all():
         return out
-    starts = np.concatenate(([0], np.cumsum(widths)[:-1]))
+    starts = np.concatenate(([0], np.cumsum(ys.widths)[:-1]))
     hit = block >= config.segment_match
-    # x is the shorter text (the canonical first, `Detector.canonical`) of some pairs, y of others
-    x_short = np.array([(x.size, x.id) <= (y.size, y.id) for y in ys], dtype=bool)
+    # x is the shorter text (the canonical first) of some pairs, y of others
+    x_short = ys.after
     covered = np.zeros(n, dtype=np.float64)
     if x_short.any():
         rows = np.logical_or.reduceat(hit, starts, axis=1)  # (x's segments, ys): matched in y
         found = x.lengths.astype(np.int64) @ rows
         covered[x_short] = found[x_short] / max(x.size, 1)
     if not x_short.all():
-        columns = hit.any(axis=0)
-        lengths = np.concatenate([y.lengths for y in ys]).astype(np.int64)
-        found = np.add.reduceat(lengths * columns, starts)
-        sizes = np.array([max(y.size, 1) for y in ys], dtype=np.int64)
-        covered[~x_short] = found[~x_short] / sizes[~x_short]
-    shingles = np.array([len(x.shingles) if s else len(y.shingles) for y, s in zip(ys, x_short, strict=True)])
+        found = np.add.reduceat(ys.lengths * hit.any(axis=0), starts)
+        covered[~x_short] = found[~x_short] / np.maximum(ys.sizes[~x_short], 1)
+    shingles = np.where(x_short, len(x.shingles), ys.counts)
     cont_short = np.divide(inter, shingles, out=np.zeros(n, dtype=np.float64), where=shingles > 0)
     least = min(config.contained, config.rewrite, config.lead, EXTRACT_SHARE)
-    same = np.array([y.fingerprint == x.fingerprint for y in ys], dtype=bool)
-    return (covered < least) & (cont_short < EXTRACT_SHARE) & ~same
+    return (covered < least) & (cont_short < EXTRACT_SHARE) & ~ys.same
 
 
 def _figure_agreement(a: Profile, b: Profile, chain: list[tuple[int, int]]) -> float | None:
@@ -412,18 +440,16 @@ def verify_duplicate(
     return scores if scores is not None and scores.duplicate else None
 
 
-def shared_shingles(x: Glance, ys: Sequence[Glance]) -> np.ndarray:
+def shared_shingles(x: Glance, ys: Partners) -> np.ndarray:
     """The number of shingles x shares with each of `ys`, in one pass (per pair, numpy's call
     overhead outweighs the work on a few hundred values)."""
-    lengths = np.array([len(y.shingles) for y in ys], dtype=np.int64)
-    if not len(x.shingles) or not lengths.sum():
-        return np.zeros(len(ys), dtype=np.int64)
-    flat = np.concatenate([y.shingles for y in ys])
-    at = np.searchsorted(x.shingles, flat)
+    if not len(x.shingles) or not len(ys.shingles):
+        return np.zeros(len(ys.counts), dtype=np.int64)
+    at = np.searchsorted(x.shingles, ys.shingles)
     at[at == len(x.shingles)] = 0
-    hits = np.concatenate(([0], np.cumsum(x.shingles[at] == flat)))
-    ends = np.cumsum(lengths)
-    return hits[ends] - hits[ends - lengths]
+    hits = np.concatenate(([0], np.cumsum(x.shingles[at] == ys.shingles)))
+    ends = np.cumsum(ys.counts)
+    return hits[ends] - hits[ends - ys.counts]
 
 
 def _score(

@@ -26,7 +26,7 @@ class Vocabulary:
     """
 
     def __init__(self) -> None:
-        self._char: dict[str, str] = {}
+        self._char = _Codes(self)
         self.words: list[str] = []
 
     def __len__(self) -> int:
@@ -34,25 +34,20 @@ class Vocabulary:
 
     def char(self, word: str) -> str:
         """The character of `word`, numbering it if new."""
-        c = self._char.get(word)
-        if c is None:
-            n = len(self.words)
-            if n >= CODES:
-                n = stable_hash32(word) % CODES
-            else:
-                self.words.append(word)
-            c = self._char[word] = chr(n + _SURROGATE_SPAN if n >= _SURROGATES else n)
-        return c
+        return self._char[word]
+
+    def _number(self, word: str) -> str:
+        n = len(self.words)
+        if n >= CODES:
+            n = stable_hash32(word) % CODES
+        else:
+            self.words.append(word)
+        return chr(n + _SURROGATE_SPAN if n >= _SURROGATES else n)
 
     def encode(self, words: Iterable[str]) -> str:
-        """`words` as one string of their characters."""
-        words = words if isinstance(words, (list, tuple)) else list(words)
-        chars = list(map(self._char.get, words))  # no Python-level loop for the known ones
-        if None in chars:
-            for n, c in enumerate(chars):
-                if c is None:
-                    chars[n] = self.char(words[n])
-        return "".join(chars)  # type: ignore[arg-type]  # no None is left
+        """`words` as one string of their characters, new ones numbered in the order given."""
+        # no Python-level loop: the known ones are looked up in C, new ones numbered on a miss
+        return "".join(map(self._char.__getitem__, words))
 
     def known(self, words: Iterable[str]) -> str:
         """The characters of those `words` already numbered (a word never seen occurs nowhere)."""
@@ -66,3 +61,15 @@ class Vocabulary:
     def spell(self, chars: Iterable[str]) -> list[str]:
         """The stems of `chars`, in order."""
         return [self.word(c) for c in chars]
+
+
+class _Codes(dict[str, str]):
+    """A vocabulary's characters by word; looking up a new word numbers it."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        super().__init__()
+        self._number = vocabulary._number
+
+    def __missing__(self, word: str) -> str:
+        c = self[word] = self._number(word)
+        return c
