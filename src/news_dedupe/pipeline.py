@@ -161,7 +161,9 @@ def _verify_pairs(
     """The duplicates among `pairs`, sorted by first document: each document's segments are
     scored against all its partners' in one rapidfuzz call (about half the cost of one call
     per pair), and the partners no rule can accept (`hopeless`: 97.5% of a sample at 300,001
-    documents) are dropped from that block, read only as far as their 3-grams (`glance`)."""
+    documents) are dropped from that block, read only as far as their 3-grams and decoded all
+    together (`ProfileSpill.partners`: verification at 100,002 documents took 220.8 s with a
+    glance of each partner, 122.7 s so)."""
     out = []
     profiles, config = detector.profiles, detector.config
     spill = profiles.spill if isinstance(profiles, ProfileView) and ids is profiles.spill.ids else None
