@@ -6,11 +6,14 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from news_dedupe.config import Config
 from news_dedupe.verify import (
     PairScores,
     Partners,
+    Profile,
     _cannot_match,
     _chain,
     _shared,
@@ -307,6 +310,22 @@ def test_shingles_shared_with_many_at_once_are_those_shared_pair_by_pair(seed_do
         assert counts[-2] == 0 and counts[-1] == len(x.shingles)
     assert shared_shingles(empty, Partners.of(empty, profiles)).tolist() == [0] * len(profiles)
     assert shared_shingles(profiles[0], Partners.of(profiles[0], [empty])).tolist() == [0]
+
+
+_SHINGLES = st.lists(
+    # few distinct top halves, so that values often share their top 16 bits and differ below
+    st.builds(lambda top, low: top << 16 | low, st.integers(0, 3), st.integers(0, 0xFFFF)),
+    max_size=40,
+).map(lambda values: np.unique(np.array(values, dtype=np.uint32)))
+
+
+@given(x=_SHINGLES, ys=st.lists(_SHINGLES, max_size=6))
+def test_shared_shingles_count_exactly_when_values_share_their_top_bits(x, ys):
+    def glance(shingles):
+        return Profile("p", 0, [], [], np.zeros(0, dtype=np.int64), shingles, b"")
+
+    counts = shared_shingles(glance(x), Partners.of(glance(x), [glance(y) for y in ys])).tolist()
+    assert counts == [np.intersect1d(x, y).size for y in ys]
 
 
 def test_a_hopeless_pair_is_one_that_no_rule_accepts_judged_for_all_partners_at_once(profiles):
