@@ -163,10 +163,10 @@ class ProfileSpill(Sequence[Profile]):
         return (self._read(k) for k in range(len(self)))
 
     def glance(self, k: int) -> Glance:
-        """What a first look at a pair needs of profile `k` (`verify.hopeless`): its coded
-        segments, their lengths and its shingles, read from the head of its record only (79% of
-        the bytes on the 10,000-document fill corpus) and decoded without figures, content words
-        or head lines; most candidate pairs need no more."""
+        """What a first look at a pair needs of profile `k` (`verify.Partners`), and leads, ledes
+        and chrome too: its coded segments, their lengths and its shingles, read from the head of
+        its record only (79% of the bytes on the 10,000-document fill corpus) and decoded without
+        figures, content words or head lines. Verification reads many at once (`partners`)."""
         p = self._cache.get(k)
         if p is not None:
             return p
