@@ -116,7 +116,8 @@ def test_a_profile_packed_on_another_process_writes_the_same_record(seed_docs, c
     for p in held:
         direct.append(p)
         sent.append(pickle.loads(pickle.dumps(pack(p))))
-    direct.finish(), sent.finish()
+    direct.finish()
+    sent.finish()
     assert sent.vocabulary.words == direct.vocabulary.words
     assert np.array_equal(sent._span, direct._span)  # offsets, lengths, glance lengths
     for k in range(len(held)):

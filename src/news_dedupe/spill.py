@@ -22,6 +22,7 @@ from typing import NamedTuple, overload
 import numpy as np
 
 from .errors import DedupeError, InputError
+from .memo import Memo
 from .signature import stable_hash32
 from .verify import Glance, Partners, Profile
 from .vocabulary import Vocabulary
@@ -67,13 +68,12 @@ class ProfileSpill(Sequence[Profile]):
         self._sizes = array("q")
         self._prints = bytearray()  # 16 bytes each
         self._cache: OrderedDict[int, Profile] = OrderedDict()
-        self._figures = _FigureHashes()
 
     def append(self, p: Profile | Packed) -> None:
         """Write a compact profile (one whose content words are distinct), or one packed
         already (`pack`, on the process that made it), to the file."""
         if isinstance(p, Profile):
-            p = pack(p, self._figures)
+            p = pack(p)
         code = self.vocabulary.encode
         # the record: header, lengths, figure counts | stems | shingles, figures | content | heads
         blob = b"".join(
@@ -301,18 +301,11 @@ class Packed(NamedTuple):
     heads: bytes  # head lines, separated by line breaks
 
 
-class _FigureHashes(dict[str, int]):
-    """Each number's stable hash, computed once per process."""
-
-    def __missing__(self, number: str) -> int:
-        h = self[number] = stable_hash32(number)
-        return h
+# Each number's stable hash, computed once per process.
+_FIGURE_HASHES = Memo(stable_hash32)
 
 
-_FIGURE_HASHES = _FigureHashes()
-
-
-def pack(p: Profile, figure_hashes: dict[str, int] = _FIGURE_HASHES) -> Packed:
+def pack(p: Profile) -> Packed:
     """A compact profile (one whose content words are distinct) packed for `ProfileSpill.append`."""
     assert len(p.figures) <= len(p.stems), "one figure list a segment at most"
     figures = list(p.figures) + [()] * (len(p.stems) - len(p.figures))  # one a segment
@@ -338,7 +331,7 @@ def pack(p: Profile, figure_hashes: dict[str, int] = _FIGURE_HASHES) -> Packed:
         " ".join(chain.from_iterable(p.stems)),
         np.asarray(p.shingles, dtype=np.uint32).tobytes()
         + np.fromiter(
-            map(figure_hashes.__getitem__, chain.from_iterable(figures)), dtype=np.uint32
+            map(_FIGURE_HASHES.__getitem__, chain.from_iterable(figures)), dtype=np.uint32
         ).tobytes(),
         " ".join(p.content),
         heads,

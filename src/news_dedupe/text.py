@@ -7,6 +7,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
+from functools import partial
 from itertools import chain
 from typing import NamedTuple
 
@@ -14,6 +15,7 @@ import numpy as np
 import regex
 
 from .arrays import distinct
+from .memo import Memo
 
 # One form for each family of look-alike characters, so that "Shi’ite" and "Shi'ite",
 # "U.S.–led" and "U.S.-led" compare equal.
@@ -90,29 +92,19 @@ def _sentences(line: str) -> list[str]:
     ]
 
 
-class _Stems(dict[str, str]):
-    """Each distinct token cut to one length, cut once per process: a corpus repeats its words
-    (a look-up is half the cost of cutting and interning again), and the tokens are interned
-    anyway, so this holds no string that would otherwise be freed."""
-
-    def __init__(self, length: int) -> None:
-        super().__init__()
-        self.length = length
-
-    def __missing__(self, token: str) -> str:
-        cut = self[token] = token if len(token) <= self.length else sys.intern(token[: self.length])
-        return cut
+def _cut(length: int, token: str) -> str:
+    return token if len(token) <= length else sys.intern(token[:length])
 
 
-_STEMS: dict[int, _Stems] = {}
+# By length, each distinct token cut once per process: a corpus repeats its words (a look-up is
+# half the cost of cutting and interning again), and the tokens are interned anyway, so this
+# holds no string that would otherwise be freed.
+_STEMS: Memo[int, Memo[str, str]] = Memo(lambda length: Memo(partial(_cut, length)))
 
 
 def stem(tokens: Iterable[str], length: int) -> list[str]:
     """Cut every token to `length` characters (truncation stemming); interned like tokens."""
-    stems = _STEMS.get(length)
-    if stems is None:
-        stems = _STEMS[length] = _Stems(length)
-    return list(map(stems.__getitem__, tokens))
+    return list(map(_STEMS[length].__getitem__, tokens))
 
 
 def shingles(tokens: Sequence[str], size: int) -> set[str]:
@@ -126,17 +118,12 @@ _P1 = np.uint64(0x9E3779B97F4A7C15)
 _P2 = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
-class _TokenHashes(dict[str, int]):
-    """Each distinct token's stable 64-bit hash, computed once per process."""
-
-    def __missing__(self, token: str) -> int:
-        h = self[token] = int.from_bytes(
-            hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little"
-        )
-        return h
+def _token_hash(token: str) -> int:
+    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-_TOKEN_HASHES = _TokenHashes()
+# Each distinct token's stable 64-bit hash, computed once per process.
+_TOKEN_HASHES = Memo(_token_hash)
 
 
 def _token_hashes(tokens: Sequence[str]) -> np.ndarray:

@@ -362,15 +362,15 @@ class Partners(NamedTuple):
 
     @classmethod
     def of(cls, x: Glance, ys: Sequence[Glance]) -> Partners:
-        def lengths(values: Iterable[np.ndarray], dtype: type) -> np.ndarray:
+        def joined(values: Iterable[np.ndarray], dtype: type) -> np.ndarray:
             return np.concatenate([np.zeros(0, dtype=dtype), *values]).astype(dtype)
 
         return cls(
             [s for y in ys for s in y.stems],
             np.array([len(y.stems) for y in ys], dtype=np.int64),
-            lengths((y.lengths for y in ys), np.int64),
+            joined((y.lengths for y in ys), np.int64),
             np.array([y.size for y in ys], dtype=np.int64),
-            lengths((y.shingles for y in ys), np.uint32),
+            joined((y.shingles for y in ys), np.uint32),
             np.array([len(y.shingles) for y in ys], dtype=np.int64),
             np.array([(x.size, x.id) <= (y.size, y.id) for y in ys], dtype=bool),
             np.array([y.fingerprint == x.fingerprint for y in ys], dtype=bool),

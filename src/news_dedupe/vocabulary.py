@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from .memo import Memo
 from .signature import stable_hash32
 
 # Code points that are no characters of their own (UTF-16 surrogates) are skipped.
@@ -26,7 +27,7 @@ class Vocabulary:
     """
 
     def __init__(self) -> None:
-        self._char = _Codes(self)
+        self._char = Memo(self._number)  # looking up a new word numbers it
         self.words: list[str] = []
 
     def __len__(self) -> int:
@@ -61,15 +62,3 @@ class Vocabulary:
     def spell(self, chars: Iterable[str]) -> list[str]:
         """The stems of `chars`, in order."""
         return [self.word(c) for c in chars]
-
-
-class _Codes(dict[str, str]):
-    """A vocabulary's characters by word; looking up a new word numbers it."""
-
-    def __init__(self, vocabulary: Vocabulary) -> None:
-        super().__init__()
-        self._number = vocabulary._number
-
-    def __missing__(self, word: str) -> str:
-        c = self[word] = self._number(word)
-        return c
