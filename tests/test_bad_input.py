@@ -308,8 +308,9 @@ def assert_fails(runner, report: Path, args, message: str) -> None:
         ),
         (
             "no_text.jsonl",
-            "bad/no_text.jsonl: line 2: no 'text' field (fields: id, body, url); "
-            "use --skip-bad-records to pass over bad records",
+            "bad/no_text.jsonl: line 2: no 'text' field (fields: id, body, url); choose the text field "
+            "with --text-field (here perhaps --text-field body), or use --skip-bad-records to pass over "
+            "bad records",
         ),
         (
             "truncated.txt.gz",

@@ -278,12 +278,30 @@ def test_missing_text_field(in_tmp):
     with pytest.raises(InputError) as e:
         run(["feed.jsonl"])
     assert str(e.value) == (
-        "feed.jsonl: line 1: no 'text' field (fields: id, body); "
-        "use --skip-bad-records to pass over bad records"
+        "feed.jsonl: line 1: no 'text' field (fields: id, body); choose the text field with "
+        "--text-field (here perhaps --text-field body), or use --skip-bad-records to pass over bad records"
     )
     docs, warnings = run(["feed.jsonl"], LoadOptions(skip_bad_records=True))
     assert [d.id for d in docs] == ["b"]
     assert [w.kind for w in warnings] == ["bad-record"]
+
+
+def test_missing_text_field_without_a_string_field(in_tmp):
+    """A record lacking the text field and any string field still names --text-field."""
+    write("n.jsonl", '{"id": "a", "n": 5}\n')
+    with pytest.raises(InputError) as e:
+        run(["n.jsonl"])
+    assert str(e.value) == (
+        "n.jsonl: line 1: no 'text' field (fields: id, n); choose the text field with --text-field, "
+        "or use --skip-bad-records to pass over bad records"
+    )
+
+
+def test_missing_text_field_suggests_the_longest_string_field(in_tmp):
+    """The suggested --text-field is the field with the longest text, not the first one."""
+    write("w.jsonl", '{"title": "Short", "id": "w1", "content": "A much longer body of text."}\n')
+    with pytest.raises(InputError, match=r"here perhaps --text-field content\), or use --skip-bad-records"):
+        run(["w.jsonl"])
 
 
 @pytest.mark.parametrize(

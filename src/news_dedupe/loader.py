@@ -628,10 +628,11 @@ class _Loader:
             self._emit("empty", name, "", f"no {'records' if unit == 'line' else 'documents'}, skipped", True)
 
     def _on_bad(self, name: str, unit: str) -> OnBad:
-        def on_bad(number: int, reason: str) -> None:
+        def on_bad(number: int, reason: str, fix: str = "") -> None:
             if not self.options.skip_bad_records:
+                fix = f"{fix}, or " if fix else ""
                 raise InputError(
-                    f"{name}: {unit} {number}: {reason}; use --skip-bad-records to pass over bad records"
+                    f"{name}: {unit} {number}: {reason}; {fix}use --skip-bad-records to pass over bad records"
                 )
             self._emit("bad-record", name, f"{unit} {number}", f"{reason}, record skipped", True)
 

@@ -22,8 +22,9 @@ from typing import NoReturn
 from .errors import InputError
 
 Part = tuple[str, str, int]
-# Called with (line number, reason) for a record that cannot be used; raises or records a warning.
-OnBad = Callable[[int, str], None]
+# Called with (line number, reason[, fix]) for a record that cannot be used; raises or records a
+# warning. `fix`, when given, is the option that would read the record (said before --skip-bad-records).
+OnBad = Callable[..., None]
 
 
 def is_blank(text: str) -> bool:
@@ -300,7 +301,7 @@ def read_jsonl(
             on_bad(number, f"not a JSON object (found {type(record).__name__})")
             continue
         if text_field not in record:
-            on_bad(number, f"no {text_field!r} field ({_fields(record)})")
+            on_bad(number, f"no {text_field!r} field ({_fields(record)})", _text_field_fix(record, id_field))
             continue
         text = record[text_field]
         if not isinstance(text, str):
@@ -317,6 +318,18 @@ def _fields(record: dict[str, object] | list[str]) -> str:
     keys = [str(k) for k in record]
     shown = ", ".join(keys[:10]) + (", …" if len(keys) > 10 else "")
     return f"fields: {shown}" if keys else "no fields"
+
+
+def _text_field_fix(record: dict[str, object], id_field: str) -> str:
+    """How to read a record that lacks the text field: name the field (not the id) holding its
+    longest string."""
+    best, longest = "", 0  # ties: the first such field
+    for key, value in record.items():
+        if key != id_field and isinstance(value, str) and len(value.strip()) > longest:
+            best, longest = str(key), len(value.strip())
+    if not best:
+        return "choose the text field with --text-field"
+    return f"choose the text field with --text-field (here perhaps --text-field {best})"
 
 
 def _raise_csv_limit() -> None:
