@@ -189,6 +189,11 @@ def test_warc_archive(runner, in_formats):
         ),
         ("empty.txt", "bad/empty.txt: empty file, skipped", f"{SEEDS_READ}, 0 too short, 1 skipped"),
         (
+            "tiny.pdf",
+            "bad/tiny.pdf: a PDF file, not supported (extract its text first), skipped",
+            f"{SEEDS_READ}, 0 too short, 1 skipped",
+        ),
+        (
             "only_separators.txt",
             "bad/only_separators.txt: only separators, no text, skipped",
             f"{SEEDS_READ}, 0 too short, 1 skipped",
@@ -350,6 +355,14 @@ def test_nothing_left_to_compare(runner, in_fixtures, old_report):
     names = [f"bad/{n}" for n in ("empty.txt", "only_separators.txt", "image.png", "too_short.txt")]
     message = "nothing to compare: no document long enough was read from " + ", ".join(names)
     assert_fails(runner, old_report, names, message)
+
+
+def test_empty_folder_says_no_files(runner, tmp_path, old_report):
+    """A folder without files: exit 2, one line saying no files were found there, naming it."""
+    empty = tmp_path / "incoming"
+    (empty / "sub").mkdir(parents=True)
+    (empty / ".hidden.txt").write_text("a hidden file is not read\n")
+    assert_fails(runner, old_report, [empty], f"{empty}: no files found in the folder")
 
 
 def test_unreadable_file(runner, tmp_path, old_report, monkeypatch):

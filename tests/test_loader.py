@@ -456,9 +456,12 @@ def test_folder_is_recursive_and_sorted(in_tmp):
 
 
 def test_empty_folder(in_tmp):
-    """A folder with nothing in it yields nothing and no error."""
-    (in_tmp / "void").mkdir()
-    assert run(["void"]) == ([], [])
+    """A folder without files (hidden ones left out) is an InputError naming it, before any reading."""
+    write("void/empty/.hidden", "not read\n")
+    write("a.txt", "a\n")
+    with pytest.raises(InputError) as e:
+        load(["a.txt", "void"])
+    assert str(e.value) == "void: no files found in the folder"
 
 
 def test_symlink_loop_is_walked_once(in_tmp):
@@ -658,6 +661,16 @@ def test_binary_file_is_skipped(in_tmp):
     assert [d.id for d in docs] == ["ok.txt"]
     assert [(w.kind, w.place, w.message, w.skipped) for w in warnings] == [
         ("binary", "byte 8", "image.png: byte 8: NUL byte, looks like a binary file, skipped", True)
+    ]
+
+
+def test_pdf_is_skipped(in_tmp):
+    """A PDF without a NUL byte near its start is still passed over, as unsupported, not read as text."""
+    write("report.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\nBT (Some text) Tj ET\n%%EOF\n")
+    docs, warnings = run(["report.pdf"])
+    assert docs == []
+    assert [(w.kind, w.message, w.skipped) for w in warnings] == [
+        ("binary", "report.pdf: a PDF file, not supported (extract its text first), skipped", True)
     ]
 
 

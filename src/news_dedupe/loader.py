@@ -145,7 +145,8 @@ def load(
     path), a folder (every file in it, recursively, in sorted order, hidden names left out,
     each real folder walked once so symbolic-link loops end), ``-`` for standard input, or a glob
     pattern (``*.txt``, ``**/*.jsonl``) when no file has that literal name. Paths that do not
-    exist are reported here, before anything is read.
+    exist, globs that match nothing and folders without files are reported here, before anything
+    is read.
     """
     if isinstance(paths, str):
         paths = [paths]
@@ -181,7 +182,11 @@ def _compile_separator(pattern: str) -> re.Pattern[str]:
 
 def _expand(path: str) -> list[str] | str:
     """`path` itself when it names something (or is stdin), else the sorted files a glob matches."""
-    if path == "-" or os.path.lexists(path):
+    if path == "-":
+        return path
+    if os.path.lexists(path):
+        if os.path.isdir(path) and next(_walk(path, set()), None) is None:
+            raise InputError(f"{path}: no files found in the folder")
         return path
     if _GLOB_MAGIC.search(path):
         matches = sorted(glob.glob(path, recursive=True))
@@ -553,6 +558,9 @@ class _Loader:
                 if codec != "utf-8":
                     report("decoded-as", "", f"decoded as {label} (byte order mark)", False)
                 return _decoded(_strip_first(chunks, len(bom)), codec, label, len(bom), report)
+        if head.startswith(b"%PDF-"):  # an uncompressed PDF may hold no NUL byte
+            report("binary", "", "a PDF file, not supported (extract its text first), skipped", True)
+            return None
         nul = head.find(b"\x00", 0, _BINARY_WINDOW)
         if nul >= 0:
             report("binary", f"byte {nul}", "NUL byte, looks like a binary file, skipped", True)
