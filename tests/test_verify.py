@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
@@ -226,11 +227,13 @@ def test_templated_report_with_other_figures_is_not_a_copy():
         "The previous week's level was revised to 739.0 billion dlrs from 738.7 billion, while the four-week "
         "moving average rose to 739.1 billion dlrs from 738.3 billion.\n"
     )
-    a, b = profile("w1", week1 * 2, CONFIG), profile("w2", week2 * 2, CONFIG)
+    a, b = profile("w1", week1, CONFIG), profile("w2", week2, CONFIG)
+    # the wording alone would make them one story: the figures decide
+    assert verify(a, dataclasses.replace(b, figures=a.figures), CONFIG).duplicate
     templated = verify(a, b, CONFIG)
     assert not templated.duplicate
-    assert "figures" in templated.reason
-    assert verify(a, profile("w1-copy", week1 * 2, CONFIG), CONFIG).duplicate
+    assert templated.reason.startswith("other facts: 10 of the 14 figures")
+    assert verify(a, profile("w1-copy", week1, CONFIG), CONFIG).duplicate
 
 
 def test_follow_up_reusing_background_paragraphs_verbatim_is_not_a_rewrite(seed_docs):

@@ -22,8 +22,7 @@ from typing import NamedTuple, overload
 import numpy as np
 
 from .errors import DedupeError, InputError
-from .memo import Memo
-from .signature import stable_hash32
+from .facts import codes
 from .verify import Glance, Partners, Profile
 from .vocabulary import Vocabulary
 
@@ -301,10 +300,6 @@ class Packed(NamedTuple):
     heads: bytes  # head lines, separated by line breaks
 
 
-# Each number's stable hash, computed once per process.
-_FIGURE_HASHES = Memo(stable_hash32)
-
-
 def pack(p: Profile) -> Packed:
     """A compact profile (one whose content words are distinct) packed for `ProfileSpill.append`."""
     assert len(p.figures) <= len(p.stems), "one figure list a segment at most"
@@ -330,9 +325,7 @@ def pack(p: Profile) -> Packed:
         ),
         " ".join(chain.from_iterable(p.stems)),
         np.asarray(p.shingles, dtype=np.uint32).tobytes()
-        + np.fromiter(
-            map(_FIGURE_HASHES.__getitem__, chain.from_iterable(figures)), dtype=np.uint32
-        ).tobytes(),
+        + np.array(codes(list(chain.from_iterable(figures))), dtype=np.uint32).tobytes(),
         " ".join(p.content),
         heads,
     )

@@ -1,0 +1,197 @@
+"""The facts a sentence states (its figures and the names it mentions) and whether two texts agree on them.
+
+A version of a story keeps its facts (who, what, how much, when) however it is reworded, cut or
+garbled; a templated report about another issuer or period, or a follow-up, reuses the wording
+with other facts. Verification compares what two texts state, not only how they word it.
+
+Each prose segment gets a tuple of facts, short strings whose first character is their kind:
+- `#` a figure, as its significant digits without scale: `1,650,000` and `1.65 mln` are both
+  `#165`, `one billion` is `#1`, `6-1/8` is `#6125` (a spun copy writes "28.5 thousand" for
+  "28.5m": the digits survive, the scale word does not);
+- `@` a name: a capitalised word that does not merely open a sentence (`Amplicon`, `Hertz`,
+  `Monday`), as the consonant skeleton of its stem, so respellings (Niyazov, Niiazov) agree;
+- `~` a content word, keyed the same way: a name counts as found in the other text when that
+  text uses the word at all, capitalised or not.
+A spill keeps each fact as a 32-bit code whose low two bits keep the kind (`code`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import regex
+
+from .memo import Memo
+from .signature import stable_hash32
+from .text import STOPWORDS
+
+# A number: digits with thousands separators or a decimal part, and a fraction (`6-1/8`); or a
+# number word before a scale (`one billion`).
+_NUMBER = regex.compile(
+    r"(?<![\p{L}\p{N}])(?:"
+    r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:[- ](?P<num>\d{1,2})/(?P<den>\d{1,3}))?"
+    r"|(?P<word>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|a)(?=[ -](?:hundred|thousand|million|mln|billion|bln|trillion)\b)"
+    r")",
+    regex.IGNORECASE,
+)
+_WORDS = dict(
+    a=1, one=1, two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10,
+    eleven=11, twelve=12, fifteen=15, twenty=20, thirty=30, forty=40, fifty=50,
+)  # fmt: skip
+# A word: letters and digits, with inner apostrophes, dots (U.S.), ampersands and hyphens.
+_WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*\.?")
+# What comes right before a word that opens a sentence.
+_OPENS = regex.compile(r"(?:^|(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)$")  # not after an initial (E.F.)
+# Words capitalised in names that name nobody in particular: company forms and titles.
+GENERIC_NAMES = frozenset(
+    "inc corp co ltd plc llc ag sa nv bv group company mr mrs ms dr sir reuter reuters".split()  # noqa: SIM905
+)
+_DROP = str.maketrans("", "", "aeiouyhw'.-")
+
+NUMBER, NAME, WORD = 1, 2, 0
+_KINDS = {"#": NUMBER, "@": NAME, "~": WORD}
+
+
+def skeleton(word: str) -> str:
+    """A word's consonants, lower case, each run of one letter once: respellings and
+    transliterations mostly keep them (Niyazov and Niiazov are both `nsv`)."""
+    folded = word.casefold().replace("q", "k").replace("c", "k").replace("z", "s").translate(_DROP)
+    return regex.sub(r"(.)\1+", r"\1", folded)
+
+
+def word_key(stem: str) -> str:
+    """How a name or a word is compared: the skeleton of its stem, or the stem itself when the
+    skeleton is too short to tell words apart."""
+    key = skeleton(stem)
+    return key if len(key) >= 2 else stem.casefold()
+
+
+def _digits(value: float) -> str:
+    """A number's significant digits, without its scale."""
+    mantissa = f"{value:.5e}".split("e")[0].replace(".", "").replace("-", "")
+    return mantissa.rstrip("0") or "0"
+
+
+def figures(text: str) -> list[str]:
+    """The numbers of `text` as facts, each once, in order."""
+    out: dict[str, None] = {}
+    for m in _NUMBER.finditer(text):
+        if m["digits"] is not None:
+            value = float(m["digits"].replace(",", ""))
+            if m["num"] is not None and 0 < int(m["num"]) < int(m["den"]):
+                value += int(m["num"]) / int(m["den"])
+        else:
+            value = _WORDS[m["word"].lower()]
+        out["#" + _digits(value)] = None
+    return list(out)
+
+
+def names(text: str, stem_length: int) -> list[str]:
+    """The capitalised words of `text` that name someone or something, as facts, each once.
+
+    A word capitalised only because it opens a sentence names nothing (`Earlier`, `Dealers`)
+    unless the next word is capitalised too (`New Jersey`); a line in title case or capitals (a
+    headline) names nothing either: every word of it is capitalised.
+    """
+    words = list(_WORD.finditer(text))
+    if not words or _headline(words):
+        return []
+    out: dict[str, None] = {}
+    for k, w in enumerate(words):
+        word = w.group()
+        if not word[0].isupper():
+            continue
+        if _OPENS.search(text, 0, w.start()):
+            after = words[k + 1] if k + 1 < len(words) else None
+            if after is None or not after.group()[0].isupper() or text[w.end() : after.start()].strip():
+                continue
+        plain = word.replace("’", "'").removesuffix("'s").removesuffix("'S").replace(".", "").replace("'", "")
+        plain = plain.casefold()
+        if len(plain) < 2 or plain in GENERIC_NAMES or plain in STOPWORDS:
+            continue
+        out["@" + word_key(plain[:stem_length])] = None
+    return list(out)
+
+
+def _headline(words: list[regex.Match[str]]) -> bool:
+    """A line in title case or capitals: function words capitalised too, or nearly every word."""
+    letters = [w.group() for w in words if w.group()[0].isalpha()]
+    capital = [w for w in letters if w[0].isupper()]
+    function = sum(w.casefold() in STOPWORDS for w in capital[1:])
+    return len(capital) > 0.85 * len(letters) or function >= 2
+
+
+def segment_facts(text: str, content_stems: Iterable[str], stem_length: int) -> tuple[str, ...]:
+    """Figures, names and content words of one sentence-sized segment (`content_stems`: its
+    stemmed words other than function words)."""
+    words = dict.fromkeys("~" + _WORD_KEYS[s] for s in content_stems if not s.isdigit())
+    return (*figures(text), *names(text, stem_length), *words)
+
+
+_WORD_KEYS: Memo[str, str] = Memo(word_key)
+
+
+def _code(fact: str) -> int:
+    # the key alone is hashed: a name and the same word used plainly differ in the kind bits only
+    return (stable_hash32(fact[1:]) & ~3) | _KINDS[fact[0]]
+
+
+# Each fact's code, computed once per process.
+CODES: Memo[str, int] = Memo(_code)
+
+
+def codes(facts: Iterable[str | int]) -> list[int]:
+    """Facts as codes (a spill holds them coded already)."""
+    return [f if isinstance(f, int) else CODES[f] for f in facts]
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How far two texts state the same facts, over the passages their alignment matched: the
+    shorter text from its first matched segment to its last, the longer's matched segments."""
+
+    figures: int  # figures stated there
+    figures_missing: int  # ... that the other text does not state
+    names: int
+    names_missing: int  # ... that the other text never mentions, as a name or a word
+    words_found: float  # share of their content words that the other text uses
+
+    @property
+    def figures_differ(self) -> float:
+        return self.figures_missing / self.figures if self.figures else 0.0
+
+    @property
+    def names_found(self) -> float:
+        return 1.0 - self.names_missing / self.names if self.names else 1.0
+
+
+def agreement(
+    short: Sequence[Sequence[int]], long: Sequence[Sequence[int]], chain: Sequence[tuple[int, int]]
+) -> Agreement:
+    """Compare the coded facts of two texts' segments; `chain` pairs matched segments (short, long)."""
+    if chain:
+        first, last = chain[0][0], chain[-1][0]
+        mine = [f for i in range(first, last + 1) for f in short[i]]
+    else:
+        mine = [f for seg in short for f in seg]
+    theirs = [f for _, j in chain for f in long[j]]
+    in_long = {f for seg in long for f in seg}
+    in_short = {f for seg in short for f in seg}
+    counts = [0] * 6  # figures, missing; names, missing; words, found
+    for facts, other in ((set(mine), in_long), (set(theirs), in_short)):
+        for f in facts:
+            kind = f & 3
+            if kind == NUMBER:
+                counts[0] += 1
+                counts[1] += f not in other
+            elif kind == NAME:
+                counts[2] += 1
+                # a name that the other text uses as a plain word is not missing
+                counts[3] += f not in other and (f & ~3) not in other
+            else:
+                counts[4] += 1
+                counts[5] += f in other or (f | NAME) in other
+    words = counts[5] / counts[4] if counts[4] else 1.0
+    return Agreement(counts[0], counts[1], counts[2], counts[3], words)

@@ -1,0 +1,79 @@
+"""What a sentence states (figures, names) and whether two texts agree on it."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from news_dedupe.facts import NAME, NUMBER, WORD, agreement, codes, figures, names, segment_facts, skeleton
+
+
+def test_figures_keep_their_digits_whatever_the_scale_word():
+    """1,650,000 and 1.65 mln state one figure; a spun "28.5 thousand" keeps 28.5m's digits."""
+    assert figures("an offering of 1,650,000 shares") == figures("an offering of 1.65 mln shares")
+    assert figures("agreed to pay $28.5m") == figures("agreed to yield $28.5thousand")
+    assert figures("to arrange one billion dlrs") == figures("to arrange 1 bln dlrs")
+
+
+def test_fractions_and_other_amounts_are_other_figures():
+    """Fed funds at 6-1/8 and at 6-5/16 pct, or one and two billion, are different figures."""
+    assert figures("trading at 6-1/8 pct") != figures("trading at 6-5/16 pct")
+    assert figures("arrange one billion dlrs") != figures("arrange two billion dlrs")
+
+
+def test_names_leave_out_sentence_openers_headlines_and_company_forms():
+    """A capitalised first word names nothing unless a capitalised word follows; Inc names nobody."""
+    found = names("Earlier, Amplicon Inc said New Jersey Resources and E.F. Hutton led it.", 5)
+    assert found == names("Dealers said Amplicon, New Jersey Resources and E.F. Hutton led it.", 5)
+    assert len(found) == 6  # Amplicon, New, Jersey, Resources, EF, Hutton
+    assert names("The Federal Reserve said.", 5) == names("Dealers said the Federal Reserve said.", 5)
+    assert names("U.K. Money Market Surplus Revised To 250 Mln Stg", 5) == []
+
+
+def test_respelled_names_have_one_skeleton():
+    """Transliterations and misspellings that keep the consonants compare equal."""
+    assert skeleton("Niyazov") == skeleton("Niiazov")
+    assert skeleton("Eduardo") == skeleton("Eduerdo")
+    assert skeleton("Hertz") != skeleton("Time")
+
+
+def test_codes_keep_the_kind_and_tie_a_name_to_the_same_word():
+    """A fact's code keeps its kind in the low bits; a name and the plain word differ only there."""
+    name, word, number = codes(["@rts", "~rts", "#285"])
+    assert (name & 3, word & 3, number & 3) == (NAME, WORD, NUMBER)
+    assert name & ~3 == word & ~3
+
+
+def _segments(*texts: str) -> list[list[int]]:
+    return [codes(segment_facts(t, [w.lower()[:5] for w in t.split()], 5)) for t in texts]
+
+
+def test_a_templated_report_states_other_figures():
+    """The Bank of England's surplus of one hour and shortage of another share wording, not figures."""
+    a = _segments(
+        "The Bank of England said it revised its forecast of the surplus to 250 mln stg from 150 mln."
+    )
+    b = _segments("The Bank of England said it revised its forecast of the shortage to 1.15 billion stg.")
+    facts = agreement(a, b, [(0, 0)])
+    assert facts.figures == 3 and facts.figures_missing == 3
+    assert agreement(a, a, [(0, 0)]).figures_missing == 0
+
+
+def test_a_name_used_as_a_plain_word_is_not_missing():
+    """A rewrite that writes "local area network" for "Local Area Network" mentions the same thing."""
+    a = _segments("Western Digital said it licensed its Local Area Network package to them.")
+    b = _segments("the company said western digital licensed the local area network package.")
+    assert agreement(a, b, [(0, 0)]).names_missing == 0
+
+
+@given(
+    st.lists(
+        st.sampled_from(["Hertz", "UAL", "filed", "500", "mln", "Time", "said", "1.5", "Monday"]), min_size=1
+    )
+)
+def test_a_text_agrees_with_itself(words):
+    """Whatever a text states, it states nothing its copy does not."""
+    text = "The company " + " ".join(words) + "."
+    segs = _segments(text)
+    facts = agreement(segs, segs, [(0, 0)])
+    assert facts.figures_missing == 0 and facts.names_missing == 0 and facts.words_found == 1.0
