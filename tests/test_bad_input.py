@@ -123,6 +123,20 @@ def test_utf16_with_bom(runner, in_formats):
     assert {d.id: d.text.rstrip("\n") for d in load(["utf16.txt"])} == texts
 
 
+def test_latin1_with_a_pound_sign_is_not_read_as_cp932(runner, in_formats):
+    """A mostly-ASCII Latin-1 story whose sample charset-normalizer takes for cp932 is read as
+    cp1252: "£" and "é" come through, and the encoding is named under -v only."""
+    pytest.importorskip("charset_normalizer")
+    (doc,) = load(["latin1.txt"])
+    assert "Dupont, a \u00a315.8m signing" in doc.text
+    assert "striker S\u00e9bastien Dupont" in doc.text
+    assert "\uff63" not in doc.text and doc.text.isascii() is False
+    quiet = invoke(runner, "find", "latin1.txt", "--format", "json")
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    verbose = invoke(runner, "find", "latin1.txt", "--format", "json", "-v")
+    assert "latin1.txt: decoded as cp1252" in verbose.stderr.splitlines()
+
+
 def test_legacy_encoding_is_detected(runner, in_formats):
     """A cp1252 file is detected (charset-normalizer), named under -v only, and decoded exactly."""
     pytest.importorskip("charset_normalizer")

@@ -643,6 +643,21 @@ def test_short_latin1_file(in_tmp):
     assert messages(warnings) == ["l.txt: decoded as cp1252"]
 
 
+def test_unlikely_guess_is_a_warning(in_tmp):
+    """When the only encoding that fits turns English into stray CJK symbols, a warning names
+    the file and the encoding (cp1252 cannot decode 0x81, Latin-1 makes it a control character)."""
+    pytest.importorskip("charset_normalizer")
+    english = "The club paid a fee of 5m for the striker, who scored twice on his debut. " * 3
+    write("odd.txt", english.encode() + b"Tickets cost \xa3\x81\x81 each.\n")
+    docs, warnings = run(["odd.txt"])
+    assert [(w.kind, w.skipped) for w in warnings] == [("encoding-guess", False)]
+    assert warnings[0].message == (
+        "odd.txt: decoded as cp932, an unlikely guess for text of mostly ASCII letters: "
+        "check its accented letters and symbols, or convert the file to UTF-8"
+    )
+    assert docs[0].text.startswith(english)
+
+
 def test_cp1251_file(in_tmp):
     """A Cyrillic legacy file is detected too."""
     pytest.importorskip("charset_normalizer")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import IO, Any
 
+from .charsets import choose_legacy
 from .document import Document
 from .errors import ConfigError, InputError
 from .loader_formats import (
@@ -47,6 +48,7 @@ __all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "load", "split_text"]
 WARNING_KINDS = (
     "binary",
     "encoding",
+    "encoding-guess",
     "empty",
     "only-separators",
     "duplicate-id",
@@ -345,37 +347,6 @@ def _zstd_chunks(stream: Any, name: str) -> Iterator[bytes]:
 # --- text -------------------------------------------------------------------------------------
 
 
-def _guess_legacy(sample: bytes) -> str | None:
-    """A confident non-UTF-8 encoding for `sample`, or None (then UTF-8 with replacement is used).
-
-    charset-normalizer ranks candidates by how garbled the decoded text looks ("chaos"). On short
-    texts many single-byte code pages tie, and its first pick is often an exotic one (cp775 for
-    French): among the near-best we prefer cp1252, the common legacy encoding of Western news,
-    and otherwise accept its pick only with a recognised language or a multi-byte encoding.
-    """
-    try:
-        from charset_normalizer import from_bytes
-        from charset_normalizer.utils import is_multi_byte_encoding
-    except ImportError:
-        return None
-    try:
-        matches = list(from_bytes(sample))
-    except Exception:  # a guess is optional: never let the guesser stop the run
-        return None
-    if not matches or matches[0].chaos > 0.1:
-        return None
-    best = matches[0]
-    near = [m for m in matches if m.chaos <= best.chaos + 0.03]
-    for m in near:
-        if "cp1252" in m.could_be_from_charset:
-            return "cp1252"
-    if best.encoding == "utf_8":
-        return None
-    if best.coherence >= 0.1 or is_multi_byte_encoding(best.encoding):
-        return str(best.encoding)
-    return None
-
-
 def _mostly_utf8(head: bytes, at_eof: bool) -> bool:
     """True when `head` is UTF-8 or reads as UTF-8 with a few bad bytes rather than another encoding."""
     text = codecs.getincrementaldecoder("utf-8")("replace").decode(head, final=at_eof)
@@ -566,9 +537,16 @@ class _Loader:
             report("binary", f"byte {nul}", "NUL byte, looks like a binary file, skipped", True)
             return None
         if not _mostly_utf8(head, at_eof):
-            encoding = _guess_legacy(head[: 4 * _SAMPLE])
+            encoding, doubtful = choose_legacy(head[: 4 * _SAMPLE])
             if encoding is not None:
-                report("decoded-as", "", f"decoded as {encoding}", False)
+                if doubtful:
+                    message = (
+                        f"decoded as {encoding}, an unlikely guess for text of mostly ASCII letters: "
+                        "check its accented letters and symbols, or convert the file to UTF-8"
+                    )
+                    report("encoding-guess", "", message, False)
+                else:
+                    report("decoded-as", "", f"decoded as {encoding}", False)
                 return _decoded(chunks, encoding, encoding, 0, report)
         return _decoded(chunks, "utf-8", "UTF-8", 0, report)
 
