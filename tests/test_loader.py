@@ -111,6 +111,51 @@ def test_seeds_split_into_five_documents():
     assert messages(warnings) == [f"{SEEDS}: split at head separators (==> NAME <==): 5 documents"]
 
 
+def tail_n1(*files: tuple[str, str]) -> str:
+    """What `tail -n +1 NAME...` writes for files of these (name, content)."""
+    return "".join(("\n" if n else "") + f"==> {name} <==\n{text}" for n, (name, text) in enumerate(files))
+
+
+def test_tail_output_keeps_a_quoted_header_as_text(in_tmp):
+    """In tail's output a `==> NAME <==` line inside a file (no blank line before it) is text of
+    that file, not a phantom document, and a warning names the line."""
+    log = "The server wrote:\n==> access.log <==\nGET /index.html 200\n"
+    write("all.txt", tail_n1(("a.txt", "First article.\n"), ("b.txt", log), ("c.txt", "Third.\n")))
+    docs, warnings = run(["all.txt"])
+    assert [(d.id, d.text) for d in docs] == [
+        ("a.txt", "First article.\n"),
+        ("b.txt", log),
+        ("c.txt", "Third.\n"),
+    ]
+    assert [(w.kind, w.place, w.skipped) for w in warnings][0] == ("separator-doubt", "line 6", False)
+    assert warnings[0].message == (
+        "all.txt: line 6: '==> access.log <==' looks like a separator but is kept as text: tail writes "
+        "a blank line before each header after the first (--separator '^==> (?P<id>.+) <==$' splits at "
+        "every such line)"
+    )
+
+
+def test_tail_output_keeps_a_repeated_header_name_as_text(in_tmp):
+    """In tail's output a header line repeating an earlier name is text, with a warning."""
+    quoted = "It printed:\n\n==> a.txt <==\nand stopped.\n"
+    write("all.txt", tail_n1(("a.txt", "First article.\n"), ("b.txt", quoted)))
+    docs, warnings = run(["all.txt"])
+    assert [(d.id, d.text) for d in docs] == [("a.txt", "First article.\n"), ("b.txt", quoted)]
+    assert messages(warnings, "separator-doubt") == [
+        "all.txt: line 7: '==> a.txt <==' looks like a separator but is kept as text: it repeats the "
+        "name of the document at line 1 (--separator '^==> (?P<id>.+) <==$' splits at every such line)"
+    ]
+
+
+def test_head_separators_without_blank_lines_split_as_before(in_tmp):
+    """A file whose second header follows no blank line (not tail's output) splits at every
+    header, a repeated name included (renamed), without doubts."""
+    write("h.txt", "==> a <==\none\n==> b <==\ntwo\n==> a <==\nthree\n")
+    docs, warnings = run(["h.txt"])
+    assert [d.id for d in docs] == ["a", "b", "a~2"]
+    assert messages(warnings, "separator-doubt") == []
+
+
 def test_separator_lines_inside_an_article_do_not_split(monkeypatch):
     """Lines that look like separators but do not open the file leave it one document."""
     monkeypatch.chdir(FIXTURES)

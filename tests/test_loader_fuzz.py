@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from news_dedupe.loader import _lines, split_text
+from news_dedupe.loader_formats import is_blank
 
 SURROGATES: tuple[Literal["Cs"]] = ("Cs",)  # not encodable: no file holds them
 
@@ -86,13 +87,27 @@ BODIES = st.lists(st.one_of(BODY_LINE, OTHER_SEPARATORS), max_size=8).map("\n".j
 
 @settings(max_examples=200, deadline=None)
 @given(docs=st.lists(st.tuples(DOC_IDS, BODIES), min_size=2, max_size=6))
-def test_tail_output_splits_back(docs):
-    """Joining documents the way `tail -n +1` does and splitting gives back exactly the ids and bodies."""
+def test_head_separated_text_splits_back(docs):
+    """Documents joined by `==> NAME <==` lines, the first not ending in a blank line (so not
+    taken for tail's output), split back into exactly the ids and bodies, repeated ids too."""
+    assume(not is_blank(docs[0][1].split("\n")[-1]))
     corpus = "\n".join(f"==> {ident} <==\n{body}" for ident, body in docs)
     parts, style = split_text(corpus, "corpus.txt")
     assert style == "head"
     assert [(ident, body) for ident, body, _ in parts] == docs
     assert "\n".join(f"==> {ident} <==\n{body}" for ident, body, _ in parts) == corpus
+
+
+@settings(max_examples=200, deadline=None)
+@given(docs=st.lists(st.tuples(DOC_IDS, BODIES), min_size=2, max_size=6, unique_by=lambda d: d[0]))
+def test_tail_output_splits_back(docs):
+    """Files that end with a line end, joined the way `tail -n +1` does (a blank line before each
+    header but the first), split back into exactly their names and contents."""
+    files = [(ident, body + "\n") for ident, body in docs]
+    corpus = "\n".join(f"==> {ident} <==\n{text}" for ident, text in files)
+    parts, style = split_text(corpus, "corpus.txt")
+    assert style == "head"
+    assert [(ident, body) for ident, body, _ in parts] == files
 
 
 def _looks_like_separator(line: str) -> bool:

@@ -54,6 +54,7 @@ WARNING_KINDS = (
     "duplicate-id",
     "bad-record",
     "separator-style",
+    "separator-doubt",
     "decoded-as",
 )
 
@@ -585,6 +586,7 @@ class _Loader:
         yielded = seen = 0
         held: list[tuple[str, str]] = []  # (place, message) of blank documents not yet reported
         for ident, body, number in parts:
+            self._doubts(name, splitter)
             seen += 1
             whole = single or (splitter is not None and splitter.style is None)
             place = "" if whole else f"{unit} {number}"
@@ -603,6 +605,7 @@ class _Loader:
             yielded += 1
             source = name if whole else f"{name}:{number}" if unit == "line" else f"{name}:{place}"
             yield Document(self._unique(ident, name, place), body, source)
+        self._doubts(name, splitter)
         style = splitter.style if splitter is not None else None
         if style is not None:
             if yielded == 0:
@@ -612,6 +615,13 @@ class _Loader:
                 self._emit("separator-style", name, "", message, False)
         elif splitter is None and seen == 0:
             self._emit("empty", name, "", f"no {'records' if unit == 'line' else 'documents'}, skipped", True)
+
+    def _doubts(self, name: str, splitter: TextSplitter | None) -> None:
+        """Warn of the lines that look like separators but were kept as text."""
+        if splitter is not None:
+            for number, message in splitter.doubts:
+                self._emit("separator-doubt", name, f"line {number}", message, False)
+            splitter.doubts.clear()
 
     def _on_bad(self, name: str, unit: str) -> OnBad:
         def on_bad(number: int, reason: str, fix: str = "") -> None:

@@ -162,6 +162,11 @@ class TextSplitter:
         self.name = name
         self.separator = separator
         self.style: Style | None = None
+        # (line, message) of lines that look like separators but were not split at (see
+        # `_split_here`); the caller takes them out as warnings.
+        self.doubts: list[tuple[int, str]] = []
+        self._tail: bool | None = None  # a `==> NAME <==` file as `tail` writes it? (second header)
+        self._names: dict[str, int] = {}  # header names so far, and their lines
 
     def parts(self, lines: Iterable[str]) -> Iterator[Part]:
         """Yield (id, body, line) for each document; bodies may be blank (the caller skips them)."""
@@ -178,10 +183,11 @@ class TextSplitter:
             return
         style, name, rest, size = found
         first_line = src.taken + 1
+        self._names = {name: first_line}
         seen = lead + [src.take() for _ in range(size)]
         body_start = len(seen)
         # Look for a second header of the same style, keeping what we read for the fallback.
-        while _header(src, style) is None:
+        while (following := self._split_here(src, style, seen[-1])) is None:
             if src.peek() is None:
                 yield from self._plain(seen)  # only one header: the file is one document
                 return
@@ -193,17 +199,52 @@ class TextSplitter:
         while True:
             doc_name, text = _finish(style, name, body)
             yield doc_name or f"{self.name}#{ordinal}", text, first_line
-            found = _header(src, style)
-            if found is None:
+            if following is None:
                 return
             ordinal += 1
-            _, name, rest, size = found
+            _, name, rest, size = following
             first_line = src.taken + 1
-            for _ in range(size):
-                src.take()
+            header = [src.take() for _ in range(size)]
             body = [rest] if rest is not None else []
-            while src.peek() is not None and _header(src, style) is None:
+            following = None
+            while src.peek() is not None:
+                following = self._split_here(src, style, body[-1] if body else header[-1])
+                if following is not None:
+                    break
                 body.append(src.take())
+
+    def _split_here(self, src: _Lookahead, style: Style, previous: str) -> _Header | None:
+        """The header of `style` at the next line, if the file is split there; `previous` is the
+        line before it.
+
+        `tail -n +1 a b` writes a blank line before each header but the first (when the file
+        before ends with a line end) and never repeats a name (unless given a file twice). When the
+        second `==> NAME <==` header follows a blank line, the file is taken for tail's output and
+        a later header line without a blank line before it, or repeating an earlier name, is a line
+        of the article that looks like one (a quoted log): it is kept as text, with a warning
+        (`doubts`). Files written otherwise (no blank lines) split at every such line, as before.
+        """
+        found = _header(src, style)
+        if found is None or style is not HEAD:
+            return found
+        blank = is_blank(previous)
+        if self._tail is None:
+            self._tail = blank
+        if not self._tail:
+            return found
+        number = src.taken + 1
+        earlier = self._names.get(found[1])
+        if not blank:
+            why = "tail writes a blank line before each header after the first"
+        elif earlier is not None:
+            why = f"it repeats the name of the document at line {earlier}"
+        else:
+            self._names[found[1]] = number
+            return found
+        fix = "--separator '^==> (?P<id>.+) <==$' splits at every such line"
+        line = src.peek()
+        self.doubts.append((number, f"{line!r} looks like a separator but is kept as text: {why} ({fix})"))
+        return None
 
     def _plain(self, lines: Iterable[str]) -> Iterator[Part]:
         """One document, unless form feeds split it into pages (blank first and last pages dropped)."""
