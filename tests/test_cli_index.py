@@ -196,6 +196,26 @@ def test_same_id_is_already_indexed(runner: CliRunner, index: str, batches, seed
     assert "0 documents added, 2 in the index" in added.stderr
 
 
+def test_check_from_another_folder_finds_the_same_ids(
+    runner: CliRunner, index: str, seeds, tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder indexed from inside its parent and checked from higher up has the same ids: its
+    documents are already indexed, not duplicates of themselves."""
+    ids = sorted(seeds)
+    batch = tmp_path / "proj" / "batch"
+    batch.mkdir(parents=True)
+    for name in (ids[1], ids[3]):
+        (batch / name).write_text(seeds[name], encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "proj")
+    run(runner, "index", "add", "--index", index, "batch", *FAST)
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "check", "--index", index, "proj/batch/", "--format", "json", *FAST)
+    report = json.loads(result.stdout)
+    assert report["clusters"] == []
+    assert report["index"]["already_indexed"] == [f"batch/{ids[1]}", f"batch/{ids[3]}"]
+    assert sorted(index_ids(runner, index)) == [f"batch/{ids[1]}", f"batch/{ids[3]}"]
+
+
 def test_info_remove_prune(runner: CliRunner, index: str, batches, tmp_path: pathlib.Path) -> None:
     """info shows counts, parameters and dates; remove and prune take documents out."""
     old, new, ids = batches

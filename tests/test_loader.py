@@ -18,7 +18,7 @@ import pytest
 
 from news_dedupe.document import Document
 from news_dedupe.errors import ConfigError, InputError
-from news_dedupe.loader import LoadOptions, LoadWarning, load, split_text
+from news_dedupe.loader import LoadOptions, LoadWarning, file_id, load, split_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures" / "loader"
@@ -44,6 +44,11 @@ def in_tmp(tmp_path, monkeypatch):
     return tmp_path
 
 
+def here(name: str) -> str:
+    """The id of a file `name` given from the working folder: that folder's name, then `name`."""
+    return f"{Path.cwd().name}/{name}"
+
+
 def write(path: Path | str, content: str | bytes) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +69,10 @@ def test_separator_style_fixture(gold, monkeypatch):
     expected = json.loads(gold.read_text(encoding="utf-8"))
     name = gold.name.replace(".gold.json", ".txt")
     docs, warnings = run([name])
-    assert docs == [Document(d["id"], d["text"], f"{name}:{d['line']}") for d in expected["documents"]]
+    ids = [here(d["id"]) if d["id"].startswith(name + "#") else d["id"] for d in expected["documents"]]
+    assert [d.id for d in docs] == ids
+    documents = zip(ids, expected["documents"], strict=True)
+    assert docs == [Document(i, d["text"], f"{name}:{d['line']}") for i, d in documents]
     assert [(w.kind, w.skipped) for w in warnings] == [("separator-style", False)]
     assert f"split at {expected['style']} separators" in warnings[0].message
 
@@ -160,9 +168,8 @@ def test_separator_lines_inside_an_article_do_not_split(monkeypatch):
     """Lines that look like separators but do not open the file leave it one document."""
     monkeypatch.chdir(FIXTURES)
     docs, warnings = run(["mid_separator.txt"])
-    assert docs == [
-        Document("mid_separator.txt", (FIXTURES / "mid_separator.txt").read_text(), "mid_separator.txt")
-    ]
+    text = (FIXTURES / "mid_separator.txt").read_text()
+    assert docs == [Document("loader/mid_separator.txt", text, "mid_separator.txt")]
     assert warnings == []
 
 
@@ -170,7 +177,7 @@ def test_a_single_header_does_not_split(monkeypatch):
     """A file opened by a header that never occurs again is one document, header included."""
     monkeypatch.chdir(FIXTURES)
     docs, _ = run(["one_header.txt"])
-    assert [d.id for d in docs] == ["one_header.txt"]
+    assert [d.id for d in docs] == ["loader/one_header.txt"]
     assert docs[0].text.startswith("=== Editorial ===\n")
 
 
@@ -198,10 +205,10 @@ def test_separator_with_empty_body_is_skipped(in_tmp):
 
 
 def test_form_feed_pages_are_numbered(monkeypatch):
-    """Form feeds split pages whose ids are path#1, path#2, …"""
+    """Form feeds split pages whose ids are the file's id and #1, #2, …"""
     monkeypatch.chdir(FIXTURES)
     docs, _ = run(["formfeed.txt"])
-    assert [d.id for d in docs] == ["formfeed.txt#1", "formfeed.txt#2", "formfeed.txt#3"]
+    assert [d.id for d in docs] == ["loader/formfeed.txt#1", "loader/formfeed.txt#2", "loader/formfeed.txt#3"]
 
 
 def test_leading_and_trailing_form_feeds_make_no_pages():
@@ -217,7 +224,7 @@ def test_custom_separator_with_id_group(in_tmp):
     options = LoadOptions(separator=r"^## Story: (?P<id>\S+)$")
     docs, warnings = run(["s.txt"], options)
     assert [(d.id, d.text) for d in docs] == [
-        ("s.txt#1", "intro text"),
+        (here("s.txt#1"), "intro text"),
         ("first", "body one"),
         ("second", "body two\n"),
     ]
@@ -238,10 +245,11 @@ def test_invalid_separator_regex_is_a_config_error():
 
 
 def test_file_without_separators_is_one_document_named_by_path(in_tmp):
-    """A plain file is one document whose id and source are the path as given."""
-    write("sub/plain.txt", "Just one short article.\n")
-    docs, warnings = run(["sub/plain.txt"])
-    assert docs == [Document("sub/plain.txt", "Just one short article.\n", "sub/plain.txt")]
+    """A plain file is one document: its id is its folder's name and its own, its source the path
+    as given."""
+    write("deep/sub/plain.txt", "Just one short article.\n")
+    docs, warnings = run(["deep/sub/plain.txt"])
+    assert docs == [Document("sub/plain.txt", "Just one short article.\n", "deep/sub/plain.txt")]
     assert warnings == []
 
 
@@ -249,26 +257,26 @@ def test_file_without_separators_is_one_document_named_by_path(in_tmp):
 
 
 def test_jsonl_with_custom_fields(monkeypatch):
-    """JSON Lines records use the chosen id/text fields; no id gives path#line; blank lines are ignored."""
+    """JSON Lines records use the chosen id/text fields; no id gives file-id#line; blank lines are ignored."""
     monkeypatch.chdir(FIXTURES)
     docs, warnings = run(["records.jsonl"], LoadOptions(id_field="uid", text_field="body"))
     assert [(d.id, d.source) for d in docs] == [
         ("n1", "records.jsonl:1"),
         ("2", "records.jsonl:3"),
-        ("records.jsonl#4", "records.jsonl:4"),
+        ("loader/records.jsonl#4", "records.jsonl:4"),
     ]
     assert docs[0].text == "Wind turbines were installed off the east coast."
     assert warnings == []
 
 
 def test_csv_with_custom_fields(monkeypatch):
-    """CSV rows use the header's columns; quoted fields may hold newlines; no id gives path#line."""
+    """CSV rows use the header's columns; quoted fields may hold newlines; no id gives file-id#line."""
     monkeypatch.chdir(FIXTURES)
     docs, _ = run(["records.csv"], LoadOptions(id_field="uid", text_field="body"))
     assert [(d.id, d.source) for d in docs] == [
         ("c1", "records.csv:2"),
         ("c2", "records.csv:3"),
-        ("records.csv#5", "records.csv:5"),
+        ("loader/records.csv#5", "records.csv:5"),
     ]
     assert docs[1].text == 'The ferry company said:\n"Two electric boats are on order."'
 
@@ -500,6 +508,24 @@ def test_folder_is_recursive_and_sorted(in_tmp):
     assert [d.id for d in docs] == ["corpus/a/b/c.txt", "corpus/a/z.txt", "corpus/b.txt", "corpus/c.txt"]
 
 
+def test_ids_do_not_depend_on_the_working_folder(tmp_path, monkeypatch):
+    """A folder given from inside, from its parent or from higher up gives the same ids (its
+    name, then the path inside it); so does a file given from its folder or from the parent."""
+    write(tmp_path / "proj" / "batch" / "a.txt", "alpha\n")
+    write(tmp_path / "proj" / "batch" / "sub" / "b.txt", "beta\n")
+    ids = []
+    places = [("proj/batch", "."), ("proj/batch/sub", ".."), ("proj", "batch/"), (".", "proj/batch")]
+    for cwd, folder in places:
+        monkeypatch.chdir(tmp_path / cwd)
+        ids.append([d.id for d in load([folder])])
+    assert ids == [["batch/a.txt", "batch/sub/b.txt"]] * 4
+    monkeypatch.chdir(tmp_path / "proj")
+    assert [d.id for d in load(["batch/a.txt", "batch/sub/b.txt"])] == ["batch/a.txt", "sub/b.txt"]
+    monkeypatch.chdir(tmp_path / "proj" / "batch")
+    assert [d.id for d in load(["a.txt", "sub/b.txt"])] == ["batch/a.txt", "sub/b.txt"]
+    assert file_id(str(tmp_path / "proj" / "batch" / "a.txt")) == "batch/a.txt"
+
+
 def test_empty_folder(in_tmp):
     """A folder without files (hidden ones left out) is an InputError naming it, before any reading."""
     write("void/empty/.hidden", "not read\n")
@@ -530,7 +556,7 @@ def test_paths_keep_their_order(in_tmp):
     write("z.txt", "zed\n")
     write("a.txt", "ay\n")
     docs, _ = run(["z.txt", "a.txt"])
-    assert [d.id for d in docs] == ["z.txt", "a.txt"]
+    assert [d.id for d in docs] == [here("z.txt"), here("a.txt")]
 
 
 def test_stdin(monkeypatch):
@@ -561,7 +587,7 @@ def test_globs(in_tmp):
     write("a.txt", "a\n")
     write("d/x.jsonl", '{"id": "x", "text": "deep"}\n')
     write("y.jsonl", '{"id": "y", "text": "top"}\n')
-    assert [d.id for d in run(["*.txt"])[0]] == ["a.txt", "b.txt"]
+    assert [d.id for d in run(["*.txt"])[0]] == [here("a.txt"), here("b.txt")]
     assert [d.id for d in run(["**/*.jsonl"])[0]] == ["x", "y"]
 
 
@@ -616,8 +642,9 @@ def test_same_file_twice(in_tmp):
     """Giving a file twice yields it twice, the second time renamed."""
     write("x.txt", "text\n")
     docs, warnings = run(["x.txt", "x.txt"])
-    assert [d.id for d in docs] == ["x.txt", "x.txt~2"]
-    assert messages(warnings) == ["x.txt: duplicate id 'x.txt', renamed 'x.txt~2'"]
+    x = here("x.txt")
+    assert [d.id for d in docs] == [x, f"{x}~2"]
+    assert messages(warnings) == [f"x.txt: duplicate id '{x}', renamed '{x}~2'"]
 
 
 # --- encodings --------------------------------------------------------------------------------
@@ -718,7 +745,7 @@ def test_binary_file_is_skipped(in_tmp):
     write("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     write("ok.txt", "fine\n")
     docs, warnings = run(["image.png", "ok.txt"])
-    assert [d.id for d in docs] == ["ok.txt"]
+    assert [d.id for d in docs] == [here("ok.txt")]
     assert [(w.kind, w.place, w.message, w.skipped) for w in warnings] == [
         ("binary", "byte 8", "image.png: byte 8: NUL byte, looks like a binary file, skipped", True)
     ]
@@ -831,7 +858,7 @@ ARTICLE = (
 
 
 def test_parquet_with_custom_fields(in_tmp):
-    """Parquet rows are documents with the chosen fields; a row without id is path#n."""
+    """Parquet rows are documents with the chosen fields; a row without id is file-id#n."""
     pa = pytest.importorskip("pyarrow")
     pq = pytest.importorskip("pyarrow.parquet")
     table = pa.table({"uid": ["p1", None, "p3"], "body": ["first row", "second row", "third row"]})
@@ -839,7 +866,7 @@ def test_parquet_with_custom_fields(in_tmp):
     docs, warnings = run(["t.parquet"], LoadOptions(id_field="uid", text_field="body"))
     assert [(d.id, d.text, d.source) for d in docs] == [
         ("p1", "first row", "t.parquet:record 1"),
-        ("t.parquet#2", "second row", "t.parquet:record 2"),
+        (here("t.parquet#2"), "second row", "t.parquet:record 2"),
         ("p3", "third row", "t.parquet:record 3"),
     ]
     assert warnings == []

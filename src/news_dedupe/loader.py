@@ -43,7 +43,7 @@ from .loader_formats import (
     read_warc,
 )
 
-__all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "load", "split_text"]
+__all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "file_id", "load", "split_text"]
 
 WARNING_KINDS = (
     "binary",
@@ -232,6 +232,20 @@ def _broken_link(path: str) -> str:
         if e.errno == errno.ELOOP:
             return "symbolic link loop (the links point at each other)"
     return "no such file (broken symbolic link)"
+
+
+def file_id(path: str, folder: str | None = None) -> str:
+    """The id of a file's document (or the base of its documents' ids: `ID#3`), the same from
+    any working folder: for a file found in a `folder` given, the folder's own name and the path
+    inside it (`batch/2024/a.txt`); for a file given itself (or matched by a glob), the name of
+    the folder holding it and its own (`batch/a.txt`, whether `batch/a.txt` or `a.txt` was typed
+    in `batch`). Separators are `/` everywhere.
+    """
+    if folder is None:
+        top, inside = os.path.dirname(os.path.abspath(path)), [os.path.basename(path)]
+    else:
+        top, inside = os.path.abspath(folder), os.path.relpath(path, folder).split(os.sep)
+    return "/".join([name, *inside] if (name := os.path.basename(top)) else inside)
 
 
 def _kind_of(name: str) -> tuple[str | None, str]:
@@ -432,16 +446,20 @@ class _Loader:
         self._separator = _compile_separator(options.separator) if options.separator is not None else None
         self._ids: set[str] = set()
         self._next_suffix: dict[str, int] = {}
+        self._ident = ""  # the id of the file being read (see `file_id`), the base of its documents'
 
     def __call__(self, expanded: list[list[str] | str]) -> Iterator[Document]:
         for item in expanded:
             for path in [item] if isinstance(item, str) else item:
                 if path == "-":
+                    self._ident = STDIN_NAME
                     yield from self._source(STDIN_NAME, None)
                 elif os.path.isdir(path):
                     for file in _walk(path, set()):
+                        self._ident = file_id(file, path)
                         yield from self._source(file, file)
                 else:
+                    self._ident = file_id(path)
                     yield from self._source(path, path)
 
     def _emit(self, kind: str, name: str, place: str, message: str, skipped: bool) -> None:
@@ -489,7 +507,8 @@ class _Loader:
         if fmt == "parquet":
             if compression is not None:
                 raise InputError(f"{name}: compressed Parquet files are not supported; decompress it first")
-            parts = read_parquet(raw, name, opts.id_field, opts.text_field, self._on_bad(name, "record"))
+            on_bad = self._on_bad(name, "record")
+            parts = read_parquet(raw, name, opts.id_field, opts.text_field, on_bad, self._ident)
         else:
             chunks = _decompressed(raw, name, compression)
             first = next(chunks, b"")
@@ -502,7 +521,7 @@ class _Loader:
                 first = next(chunks, b"")
             if not first.startswith(b"WARC/"):
                 raise InputError(f"{name}: not a WARC archive (it does not begin with 'WARC/')")
-            parts = read_warc(_Replay(first, chunks), name)
+            parts = read_warc(_Replay(first, chunks), name, self._ident)
         yield from self._yield_parts(name, parts, "record")
 
     def _unnamed_compressed(
@@ -555,19 +574,19 @@ class _Loader:
         """Documents from the lines of one file, with the warnings about what was passed over."""
         opts = self.options
         if fmt == "jsonl":
-            parts = read_jsonl(lines, name, opts.id_field, opts.text_field, self._on_bad(name, "line"))
+            on_bad = self._on_bad(name, "line")
+            parts = read_jsonl(lines, name, opts.id_field, opts.text_field, on_bad, self._ident)
             yield from self._yield_parts(name, parts, "line")
         elif fmt in ("csv", "tsv"):
             delimiter = "\t" if fmt == "tsv" else ","
             on_bad = self._on_bad(name, "line")
-            yield from self._yield_parts(
-                name, read_csv(lines, name, delimiter, opts.id_field, opts.text_field, on_bad), "line"
-            )
+            parts = read_csv(lines, name, delimiter, opts.id_field, opts.text_field, on_bad, self._ident)
+            yield from self._yield_parts(name, parts, "line")
         elif fmt == "html":
             url, text = html_article("\n".join(lines), name)
-            yield from self._yield_parts(name, iter([(url or name, text, 1)]), "", single=True)
+            yield from self._yield_parts(name, iter([(url or self._ident, text, 1)]), "", single=True)
         else:
-            splitter = TextSplitter(name, self._separator)
+            splitter = TextSplitter(self._ident, self._separator)
             yield from self._yield_parts(name, splitter.parts(lines), "line", splitter)
 
     def _yield_parts(

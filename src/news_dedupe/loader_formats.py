@@ -324,9 +324,11 @@ def _record_id(value: object) -> str | None:
 
 
 def read_jsonl(
-    lines: Iterable[str], name: str, id_field: str, text_field: str, on_bad: OnBad
+    lines: Iterable[str], name: str, id_field: str, text_field: str, on_bad: OnBad, ident: str = ""
 ) -> Iterator[Part]:
-    """One document per JSON object per line; blank lines ignored; a record without id is name#line."""
+    """One document per JSON object per line; blank lines ignored; a record without id is
+    ident#line (`ident`: the file's id, its name unless given)."""
+    ident = ident or name
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
@@ -348,11 +350,11 @@ def read_jsonl(
         if not isinstance(text, str):
             on_bad(number, f"field {text_field!r} is not a string")
             continue
-        ident = _record_id(record.get(id_field))
-        if ident == "":
+        given = _record_id(record.get(id_field))
+        if given == "":
             on_bad(number, f"field {id_field!r} is not a string or a number")
             continue
-        yield ident or f"{name}#{number}", text, number
+        yield given or f"{ident}#{number}", text, number
 
 
 def _fields(record: dict[str, object] | list[str]) -> str:
@@ -403,9 +405,16 @@ def _unclosed(start: int, end: int) -> str:
 
 
 def read_csv(
-    lines: Iterable[str], name: str, delimiter: str, id_field: str, text_field: str, on_bad: OnBad
+    lines: Iterable[str],
+    name: str,
+    delimiter: str,
+    id_field: str,
+    text_field: str,
+    on_bad: OnBad,
+    ident: str = "",
 ) -> Iterator[Part]:
-    """One document per row of a CSV/TSV file whose first row names the columns.
+    """One document per row of a CSV/TSV file whose first row names the columns; a row without
+    id is ident#line (`ident`: the file's id, its name unless given).
 
     A row whose fields do not fit the header is a bad record: too few to reach the text column,
     or more non-empty fields than the header names (text cut at an unquoted comma). CSV is parsed
@@ -469,8 +478,8 @@ def read_csv(
             extra = f"{len(row)} fields where the header has {len(header)}"
             on_bad(number, f"{extra} (a {sep} in an unquoted field?)")
             continue
-        ident = row[id_at] if 0 <= id_at < len(row) else ""
-        yield ident or f"{name}#{number}", row[text_at], number
+        given = row[id_at] if 0 <= id_at < len(row) else ""
+        yield given or f"{ident or name}#{number}", row[text_at], number
 
 
 # --- optional formats: Parquet, saved HTML pages, WARC archives ---------------------------------
@@ -481,8 +490,12 @@ def _need(module: str, name: str, what: str, extra: str) -> NoReturn:
     raise InputError(f"{name}: {what} needs the {module} package: install news-dedupe[{extra}]")
 
 
-def read_parquet(source: object, name: str, id_field: str, text_field: str, on_bad: OnBad) -> Iterator[Part]:
-    """One document per row of a Parquet file; the third item of each part is the row number."""
+def read_parquet(
+    source: object, name: str, id_field: str, text_field: str, on_bad: OnBad, ident: str = ""
+) -> Iterator[Part]:
+    """One document per row of a Parquet file; the third item of each part is the row number; a
+    row without id is ident#row (`ident`: the file's id, its name unless given)."""
+    ident = ident or name
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -514,11 +527,11 @@ def read_parquet(source: object, name: str, id_field: str, text_field: str, on_b
             if not isinstance(text, str):
                 on_bad(row, f"field {text_field!r} is not a string")
                 continue
-            ident = _record_id(record.get(id_field))
-            if ident == "":
+            given = _record_id(record.get(id_field))
+            if given == "":
                 on_bad(row, f"field {id_field!r} is not a string or a number")
                 continue
-            yield ident or f"{name}#{row}", text, row
+            yield given or f"{ident}#{row}", text, row
 
 
 def html_article(page: str | bytes, name: str, url: str | None = None) -> tuple[str | None, str]:
@@ -538,9 +551,11 @@ def html_article(page: str | bytes, name: str, url: str | None = None) -> tuple[
     return url or found_url or None, text or ""
 
 
-def read_warc(stream: object, name: str) -> Iterator[Part]:
+def read_warc(stream: object, name: str, ident: str = "") -> Iterator[Part]:
     """One document per HTML page (response or resource, status 2xx) in a WARC archive; its id is
-    the page's WARC-Target-URI, its third item the record number. Other records are passed over."""
+    the page's WARC-Target-URI (else ident#record, `ident` the file's id, its name unless given),
+    its third item the record number. Other records are passed over."""
+    ident = ident or name
     try:
         from warcio.archiveiterator import ArchiveIterator
     except ImportError:
@@ -573,4 +588,4 @@ def read_warc(stream: object, name: str) -> Iterator[Part]:
         except Exception as e:  # e.g. a broken chunked or gzip Content-Encoding
             raise InputError(f"{name}: record {number}: cannot read the payload ({e})") from None
         found_url, text = html_article(payload, f"{name}: record {number}", url)
-        yield found_url or f"{name}#{number}", text, number
+        yield found_url or f"{ident}#{number}", text, number
