@@ -73,6 +73,23 @@ def test_eval_seeds_json(runner, seeds, seeds_gold):
     assert data["config"]["min_words"] == 20
 
 
+def test_eval_lists_false_pairs_nearest_to_a_threshold_first(runner, seeds, tmp_path):
+    """Against a gold where the seeds are five stories, all ten reported pairs are false, listed
+    nearest to a threshold (--contained, --rewrite, --lead) first, not highest similarity first."""
+    from news_dedupe.config import Config
+    from news_dedupe.evaluate import threshold_distance
+
+    gold = tmp_path / "apart.gold.jsonl"
+    ids = ["000_159ea15f3dd1f5af.txt", ORIGINAL, "002_456f058fb562b431.txt", PAGE, TRANSLATED]
+    gold.write_text("".join(json.dumps({"id": i, "clusters": [i]}) + "\n" for i in ids), encoding="utf-8")
+    result = invoke(runner, "eval", "--gold", gold, seeds, "--format", "json", "--show", "10")
+    false = json.loads(result.stdout)["false"]
+    assert len(false) == 10
+    distances = [round(threshold_distance(r["similarity"], Config()), 4) for r in false]
+    assert distances == sorted(distances)
+    assert [r["similarity"] for r in false] != sorted((r["similarity"] for r in false), reverse=True)
+
+
 def test_eval_lists_missed_and_false_pairs(runner, page_args):
     """A gold claiming a false pair lists it as missed, an unlabelled true pair as false, with scores."""
     result = invoke(runner, *page_args)

@@ -7,8 +7,17 @@ import json
 import pytest
 
 from news_dedupe.cluster import Cluster, Member
+from news_dedupe.config import PRESETS, Config
 from news_dedupe.errors import InputError
-from news_dedupe.evaluate import Evaluation, GoldDoc, evaluate, pairs_of, read_gold
+from news_dedupe.evaluate import (
+    Evaluation,
+    GoldDoc,
+    evaluate,
+    nearest_threshold_first,
+    pairs_of,
+    read_gold,
+    threshold_distance,
+)
 
 
 def cluster(*ids: str) -> Cluster:
@@ -248,3 +257,26 @@ def test_as_dict_rounds_and_names_fields():
         "unknown_ids": ["d"],
     }
     json.dumps(result.as_dict())  # serialisable as it stands
+
+
+def test_pairs_nearest_to_a_threshold_come_first():
+    """Missed and false pairs are listed nearest to a threshold (contained 0.9, rewrite 0.45,
+    lead 0.55) first, not highest similarity first; pairs not compared come last."""
+    rows = [
+        {"a": "d1", "b": "d2", "similarity": 0.99},
+        {"a": "d3", "b": "d4", "similarity": 0.5},
+        {"a": "d5", "b": "d6", "similarity": 0.88},
+        {"a": "d0", "b": "d9", "reason": "not compared"},
+        {"a": "d7", "b": "d8", "similarity": 0.05},
+    ]
+    ordered = nearest_threshold_first(rows, Config())
+    assert [r["similarity"] for r in ordered[:4]] == [0.88, 0.5, 0.99, 0.05]
+    assert ordered[4]["a"] == "d0"
+
+
+def test_threshold_distance_follows_the_preset():
+    """The distance is to the run's own thresholds: 0.6 is 0.05 from balanced's lead and on
+    strict's rewrite; 0.7 is 0.1 from strict's."""
+    assert threshold_distance(0.6, Config()) == pytest.approx(0.05)
+    assert threshold_distance(0.6, PRESETS["strict"]) == pytest.approx(0.0)
+    assert threshold_distance(0.7, PRESETS["strict"]) == pytest.approx(0.1)

@@ -367,7 +367,7 @@ def eval_command(
     config: Config,
 ) -> None:
     """Run detection on PATHS and score it against labelled pairs: precision, recall, F1."""
-    from .evaluate import evaluate, read_gold
+    from .evaluate import evaluate, nearest_threshold_first, read_gold
 
     gold = read_gold(gold_path)
     messages = Messages(False, quiet)
@@ -384,12 +384,9 @@ def eval_command(
             row["reason"] = "not compared: a document is too short or missing from the input"
         return row
 
-    # Misses closest to being found and false pairs with the strongest evidence come first:
-    # they are the ones a threshold change would flip.
-    missed = sorted(
-        (scored(p) for p in result.missed), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"])
-    )
-    false = sorted((scored(p) for p in result.false), key=lambda r: (-r.get("similarity", 0), r["a"], r["b"]))
+    # Pairs nearest to a threshold first: a small change of it would flip them.
+    missed = nearest_threshold_first(map(scored, result.missed), config)
+    false = nearest_threshold_first(map(scored, result.false), config)
     if fmt == "json":
         data = {
             **result.as_dict(),

@@ -12,8 +12,10 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .cluster import Cluster
+from .config import Config
 from .errors import InputError
 
 
@@ -129,3 +131,21 @@ def evaluate(clusters: list[Cluster], gold: dict[str, GoldDoc]) -> Evaluation:
         false=sorted(reported - gold_pairs),
         unknown_ids=sorted({i for c in clusters for i in c.ids} - set(gold)),
     )
+
+
+def threshold_distance(similarity: float, config: Config) -> float:
+    """How far a pair's similarity is from the nearest threshold a decision rests on (`contained`,
+    `rewrite`, `lead`): the smaller, the smaller the threshold change that would flip it."""
+    return min(abs(similarity - t) for t in (config.contained, config.rewrite, config.lead))
+
+
+def nearest_threshold_first(rows: Iterable[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
+    """Missed or false pairs (dicts with "a", "b" and, when compared, "similarity"), those nearest
+    to a threshold first, then by ids; pairs that were not compared last."""
+
+    def key(row: dict[str, Any]) -> tuple[bool, float, str, str]:
+        similarity = row.get("similarity")
+        distance = threshold_distance(similarity, config) if similarity is not None else 0.0
+        return similarity is None, round(distance, 4), row["a"], row["b"]
+
+    return sorted(rows, key=key)
