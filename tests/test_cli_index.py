@@ -271,6 +271,24 @@ def test_other_parameters_are_refused(runner: CliRunner, index: str, batches) ->
     assert runner.invoke(cli, ["check", "--index", index, new, *FAST, "--contained", "0.8"]).exit_code == 0
 
 
+def test_preset_keeps_the_index_hashing(runner: CliRunner, index: str, batches) -> None:
+    """`check --preset strict` against an index built with the defaults uses strict's thresholds
+    and the index's bands (strict's own 64 bands are for runs without an index); -v says so."""
+    old, new, _ = batches
+    run(runner, "index", "add", "--index", index, old)
+    result = run(runner, "check", "--index", index, new, "--preset", "strict", "--format", "json", "-v")
+    config = json.loads(result.stdout)["config"]
+    assert (config["lsh_bands"], config["num_perm"], config["contained"], config["brief_match"]) == (
+        128,
+        256,
+        0.95,
+        0.0,
+    )
+    assert "hashing fields from the index: lsh_bands=128" in result.stderr.splitlines()
+    added = run(runner, "index", "add", "--index", index, new, "--preset", "strict")
+    assert "documents added" in added.stderr
+
+
 def test_check_add_creates_the_index(runner: CliRunner, tmp_path: pathlib.Path, batches) -> None:
     """`check --add` on a missing index creates it (a first CI run); plain `check` refuses."""
     _old, new, ids = batches

@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from click.core import ParameterSource
 from .cli import (
     EXIT_DUPLICATES,
     Messages,
@@ -32,8 +33,8 @@ from .cli import (
     input_options,
     read_documents,
 )
-from .config import Config
-from .errors import DedupeError
+from .config import HASHING_FIELDS, Config
+from .errors import DedupeError, StoreError
 from .loader import LoadOptions
 from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_line, summary_line
 from .store import (
@@ -152,6 +153,28 @@ def _warn_already(messages: Messages, batch: Batch, verb: str) -> None:
 
 
 # -- reports -----------------------------------------------------------------------------------
+def index_hashing(index: str, config: Config, messages: Messages) -> Config:
+    """`config` with the hashing fields of INDEX, when it exists, for those not set on the command
+    line: a preset names thresholds, so `--preset strict` (64 bands) checks an index built with
+    128. A hashing option given explicitly is kept, and refused by the index if it differs."""
+    ctx = click.get_current_context()
+    explicit = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    given = {name for name in HASHING_FIELDS if ctx.get_parameter_source(name) in explicit}
+    try:
+        with open_store(index) as store:
+            stored = store.config
+    except StoreError:  # no index yet, or one that cannot be used: the command's own open says so
+        return config
+    taken = {
+        name: getattr(stored, name)
+        for name in HASHING_FIELDS
+        if name not in given and getattr(stored, name) != getattr(config, name)
+    }
+    if taken:
+        messages.info("hashing fields from the index: " + " ".join(f"{k}={v}" for k, v in taken.items()))
+    return config.replace(**taken)
+
+
 
 
 def _members(result: CheckResult, cluster_data: dict[str, Any]) -> dict[str, Any]:
@@ -313,6 +336,7 @@ def info_command(index: str, fmt: str, verify: bool) -> None:
     if problems:
         raise DedupeError(f"{info.spec}: " + "; ".join(problems))
 
+    config = index_hashing(index, config, messages)
 
 @index_group.command("remove")
 @index_option
@@ -444,6 +468,7 @@ def check_command(
 
 
 def register(group: click.Group) -> None:
+    config = index_hashing(index, config, messages)
     """Add `check` and `index` to the `dedupe` group."""
     group.add_command(check_command)
     group.add_command(index_group)
