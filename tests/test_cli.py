@@ -391,6 +391,17 @@ def test_preset(runner, seeds, preset, size):
     assert len(data["clusters"][0]["members"]) == size
 
 
+def test_usage_error_without_find_shows_it_optional(runner, seeds):
+    """A usage error after `dedupe FILE` shows `Usage: dedupe [find] ...`, not a `find` nobody
+    typed; after `dedupe find FILE` it shows `dedupe find`."""
+    implicit = invoke(runner, seeds, "--bogus", ok=False, prog_name="dedupe")
+    assert implicit.exit_code == 2
+    assert implicit.stderr.splitlines()[0] == "Usage: dedupe [find] [OPTIONS] PATHS..."
+    assert "No such option '--bogus'" in implicit.stderr
+    typed = invoke(runner, "find", seeds, "--bogus", ok=False, prog_name="dedupe")
+    assert typed.stderr.splitlines()[0] == "Usage: dedupe find [OPTIONS] PATHS..."
+
+
 def test_unknown_preset(runner, seeds):
     """An unknown preset is a usage error: exit 2."""
     result = invoke(runner, seeds, "--preset", "fast", ok=False)

@@ -43,9 +43,25 @@ class DefaultGroup(click.Group):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+            ctx.meta[_IMPLICIT] = True
 
 
 class Output:
+_IMPLICIT = "news_dedupe.implicit_command"  # ctx.meta key: the default command was not typed
+
+
+class DefaultCommand(click.Command):
+    """The group's default command: when it was not typed, its usage line shows it optional
+    (`Usage: dedupe [find] [OPTIONS] PATHS...`), not a command the user never wrote."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if not ctx.meta.get(_IMPLICIT) or ctx.parent is None:
+            super().format_usage(ctx, formatter)
+            return
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(f"{ctx.parent.command_path} [{ctx.info_name}]", " ".join(pieces))
+
+
     """Where the report goes: stdout, or a file replaced atomically (no half-written file).
 
     A path that is not a regular file (a FIFO, /dev/null) is written to directly: replacing it
@@ -281,7 +297,7 @@ def cli() -> None:
     """
 
 
-@cli.command("find")
+@cli.command("find", cls=DefaultCommand)
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True, help="Report format."
