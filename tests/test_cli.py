@@ -50,7 +50,7 @@ def test_seeds_text_report(runner, seeds):
     assert len(blocks) == 2
     lines = blocks[0].split("\n")
     assert lines[0] == "c1: 5 versions of one story"
-    assert lines[1] == f"  original   {ORIGINAL}"
+    assert lines[1] == f"  original   {ORIGINAL}  BAGHDAD (Reuters) – Iran is intervening…"
     assert len(lines) == 6
     for line in lines[2:]:
         relation, doc_id = line.split()[:2]

@@ -16,10 +16,13 @@ from news_dedupe.pipeline import Report
 from news_dedupe.report import (
     CSV_COLUMNS,
     FORMATS,
+    HEADLINE_WIDTH,
     SCHEMA_VERSION,
+    dropped,
     render,
     summary_line,
     to_csv,
+    to_ids,
     to_json,
     to_jsonl,
     to_text,
@@ -199,8 +202,64 @@ def test_empty_report_in_every_format(empty):
     assert to_csv(empty) == ",".join(CSV_COLUMNS) + "\n"
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "html"])
 def test_render_dispatches_every_format(report, fmt):
-    """render() gives each format's renderer output."""
-    expected = {"text": to_text, "json": to_json, "jsonl": to_jsonl, "csv": to_csv}[fmt](report)
-    assert render(report, fmt) == expected
+    """render() gives each format's renderer output (HTML: tests/test_report_html.py)."""
+    renderers = {"text": to_text, "json": to_json, "jsonl": to_jsonl, "csv": to_csv, "ids": to_ids}
+    assert render(report, fmt) == renderers[fmt](report)
+
+
+def test_text_report_shows_headlines_beside_ids(report):
+    """With texts, each member's first non-empty line follows its id, cut or padded to one width,
+    so the scores stay in line; a member without a text gets a blank column."""
+    texts = {
+        "orig": "\nMinister resigns after vote\nbody",
+        "copy_long_id": "Minister resigns after a vote of no confidence in parliament on Tuesday\nbody",
+    }
+    lines = to_text(report, texts).split("\n")
+    cut = "Minister resigns after a vote of no con…"
+    assert len(cut) == HEADLINE_WIDTH
+    assert lines[1] == "  original   orig          Minister resigns after vote"
+    assert lines[2] == (
+        f"  near-copy  copy_long_id  {cut}  similarity 0.97  jaccard 0.61  containment 0.85  "
+        "coverage 0.97/0.95"
+    )
+    assert lines[3].startswith("  summary    sum           " + " " * HEADLINE_WIDTH + "  similarity 0.80")
+
+
+def member(doc: str, relation: str) -> Member:
+    return Member(doc, relation, scores(doc, 0.5, 0.9, relation))
+
+
+def story(original: str, *members: tuple[str, str]) -> Cluster:
+    return Cluster(original, (Member(original, "original", None), *(member(d, r) for d, r in members)))
+
+
+def test_ids_to_drop_are_every_member_but_the_original():
+    """--format ids: the members of each cluster but its original, one a line, sorted, each once."""
+    r = Report(
+        Config(),
+        9,
+        [
+            story("a", ("a2", "near-copy"), ("page", "extended")),
+            story("b", ("b2", "summary"), ("page", "extended")),
+        ],
+    )
+    assert to_ids(r) == "a2\nb2\npage\n"
+
+
+def test_page_that_is_an_original_elsewhere_is_kept():
+    """A page extended in one cluster and the original of another is kept: its story's only full text."""
+    r = Report(Config(), 9, [story("a", ("page", "extended")), story("page", ("p-summary", "summary"))])
+    assert dropped(r) == ["p-summary"]
+
+
+def test_member_with_copies_of_its_own_is_dropped():
+    """A summary whose word-for-word copies make a cluster of their own is dropped with them: the
+    story's original keeps it."""
+    r = Report(
+        Config(),
+        9,
+        [story("a", ("s", "summary"), ("s2", "summary")), story("s", ("s2", "identical"))],
+    )
+    assert dropped(r) == ["s", "s2"]

@@ -19,11 +19,12 @@ import os
 import re
 import sys
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import click
-
 from click.core import ParameterSource
+
 from .cli import (
     EXIT_DUPLICATES,
     Messages,
@@ -36,7 +37,17 @@ from .cli import (
 from .config import HASHING_FIELDS, Config
 from .errors import DedupeError, StoreError
 from .loader import LoadOptions
-from .report import CSV_COLUMNS, FORMATS, SCHEMA_VERSION, cluster_dict, member_line, summary_line
+from .report import (
+    CSV_COLUMNS,
+    FORMATS,
+    SCHEMA_VERSION,
+    cluster_dict,
+    dropped,
+    headline_of,
+    member_ids,
+    member_line,
+    summary_line,
+)
 from .store import (
     Batch,
     CheckResult,
@@ -49,10 +60,10 @@ from .store import (
     open_store,
     prepare,
 )
+from .texts import spool_for
 
 INDEX_HELP = "The index: an SQLite file, or redis://HOST:PORT/DB[?prefix=NAME] for a shared one."
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_MAX_LISTED = 10  # warnings of one kind printed one by one; the rest are counted
 
 
 def index_option(f: Any) -> Any:
@@ -94,13 +105,14 @@ def parse_age(text: str) -> float:
 
 
 def _warn_each(messages: Messages, items: list[str], say: str) -> None:
-    """One warning per item, up to _MAX_LISTED, then how many more."""
+    """One warning per item, up to Messages.CAP (all with --verbose), then how many more."""
     if messages.quiet or not items:
         return
-    for item in items[:_MAX_LISTED]:
+    shown = len(items) if messages.verbose else Messages.CAP
+    for item in items[:shown]:
         click.echo(f"warning: {item}: {say}", err=True)
-    if len(items) > _MAX_LISTED:
-        click.echo(f"warning: … and {len(items) - _MAX_LISTED} more: {say}", err=True)
+    if len(items) > shown:
+        click.echo(f"warning: … and {len(items) - shown} more: {say} ({messages.hint})", err=True)
 
 
 def _n(count: int, noun: str) -> str:
@@ -141,18 +153,6 @@ class Stages:
             self.lap(label.format(done=done, total=total))
 
 
-def _warn_already(messages: Messages, batch: Batch, verb: str) -> None:
-    """Batch documents whose id is indexed: said once each, with when and from where."""
-    for what, same in (("already indexed", True), ("already indexed with other text", False)):
-        items = [
-            f"{p.id} (added {iso(doc.added)} from {doc.source or '?'})"
-            for p, doc in batch.already
-            if (p.fingerprint == doc.fingerprint) == same
-        ]
-        _warn_each(messages, items, f"{what}; {verb}")
-
-
-# -- reports -----------------------------------------------------------------------------------
 def index_hashing(index: str, config: Config, messages: Messages) -> Config:
     """`config` with the hashing fields of INDEX, when it exists, for those not set on the command
     line: a preset names thresholds, so `--preset strict` (64 bands) checks an index built with
@@ -175,6 +175,18 @@ def index_hashing(index: str, config: Config, messages: Messages) -> Config:
     return config.replace(**taken)
 
 
+def _warn_already(messages: Messages, batch: Batch, verb: str) -> None:
+    """Batch documents whose id is indexed: said once each, with when and from where."""
+    for what, same in (("already indexed", True), ("already indexed with other text", False)):
+        items = [
+            f"{p.id} (added {iso(doc.added)} from {doc.source or '?'})"
+            for p, doc in batch.already
+            if (p.fingerprint == doc.fingerprint) == same
+        ]
+        _warn_each(messages, items, f"{what}; {verb}")
+
+
+# -- reports -----------------------------------------------------------------------------------
 
 
 def _members(result: CheckResult, cluster_data: dict[str, Any]) -> dict[str, Any]:
@@ -197,10 +209,26 @@ def _index_dict(result: CheckResult, batch: Batch, spec: str, added: list[str] |
     }
 
 
-def render_check(result: CheckResult, batch: Batch, spec: str, fmt: str, added: list[str] | None) -> str:
+def render_check(
+    result: CheckResult,
+    batch: Batch,
+    spec: str,
+    fmt: str,
+    added: list[str] | None,
+    texts: Mapping[str, str] | None = None,
+) -> str:
     """The report of `dedupe` in the same formats, indexed members marked with when and from
-    where they were added."""
+    where they were added; `texts`, the new members' texts, give headlines and passages (the
+    index keeps no text). `ids` lists the new documents to drop, not the indexed ones."""
     report = result.report
+    if fmt == "ids":
+        return "".join(d + "\n" for d in dropped(report) if d not in result.indexed)
+    if fmt == "html":
+        from .report_html import html_chunks
+
+        notes = {d: f"indexed {iso(doc.added)} from {doc.source or '?'}" for d, doc in result.indexed.items()}
+        index = {"name": spec, "documents": batch.index_size, "in_clusters": len(result.indexed)}
+        return "".join(html_chunks(report, texts or {}, notes, index))
     clusters = [_members(result, cluster_dict(c, n)) for n, c in enumerate(report.clusters, start=1)]
     if fmt == "json":
         data = {
@@ -231,10 +259,12 @@ def render_check(result: CheckResult, batch: Batch, spec: str, fmt: str, added: 
                     }
                 )
         return out.getvalue()
-    return _text(result, batch, spec, added)
+    return _text(result, batch, spec, added, texts)
 
 
-def _text(result: CheckResult, batch: Batch, spec: str, added: list[str] | None) -> str:
+def _text(
+    result: CheckResult, batch: Batch, spec: str, added: list[str] | None, texts: Mapping[str, str] | None
+) -> str:
     report = result.report
     blocks = []
     for n, cluster in enumerate(report.clusters, start=1):
@@ -243,7 +273,7 @@ def _text(result: CheckResult, batch: Batch, spec: str, added: list[str] | None)
         for member in cluster.members:
             doc = result.indexed.get(member.id)
             where = f"  (indexed {iso(doc.added)} from {doc.source or '?'})" if doc else ""
-            lines.append(member_line(member, width, where))
+            lines.append(member_line(member, width, where, headline_of(member.id, texts)))
         blocks.append("\n".join(lines))
     tail = summary_line(report)
     tail += (
@@ -306,6 +336,7 @@ def add_command(
 ) -> None:
     """Add the documents in PATHS to INDEX (created if missing). An id already indexed is skipped."""
     messages = Messages(verbose, quiet)
+    config = index_hashing(index, config, messages)
     messages.info(f"config: preset={preset} {config}")
     with open_store(index, config, create=True) as store:
         stages = Stages(messages, store.spec)
@@ -319,6 +350,7 @@ def add_command(
     late = result.existing[len(batch.already) :]
     _warn_each(messages, late, "indexed meanwhile by another run; skipped")
     _warn_each(messages, batch.too_short, "too short to judge; not indexed")
+    messages.finish()
     _note(messages, f"{store.spec}: {_n(len(result.added), 'document')} added, {total} in the index")
 
 
@@ -336,7 +368,6 @@ def info_command(index: str, fmt: str, verify: bool) -> None:
     if problems:
         raise DedupeError(f"{info.spec}: " + "; ".join(problems))
 
-    config = index_hashing(index, config, messages)
 
 @index_group.command("remove")
 @index_option
@@ -438,11 +469,16 @@ def check_command(
     they were added. A document whose id is indexed already is not checked again.
     """
     messages = Messages(verbose, quiet)
+    config = index_hashing(index, config, messages)
     messages.info(f"config: preset={preset} {config}")
     with open_store(index, config, create=add) as store:
         spec = store.spec
         stages = Stages(messages, spec)
         docs = read_documents(paths, messages, load)
+        spool = spool_for(fmt, False)  # the texts the report needs: headlines, or passages
+        if spool is not None:
+            click.get_current_context().call_on_close(spool.close)
+            docs = spool.tap(docs)
         # profiles that will not be stored can be compact, and are then made on every core
         batch = prepare(store, docs, config, jobs=jobs, compact=not add)
         stages.lap(f"read, profiled and signed {batch.documents} documents")
@@ -460,7 +496,9 @@ def check_command(
             stages.lap(f"written and committed: {len(added)} clean documents")
     result.report.skipped = messages.skipped
     _warn_already(messages, batch, "not checked again")
-    Output(output).write(render_check(result, batch, spec, fmt, added))
+    messages.finish()
+    texts = spool.texts(member_ids(result.report)) if spool is not None else None
+    Output(output).write(render_check(result, batch, spec, fmt, added, texts))
     if added is not None:
         _note(messages, f"{spec}: {_n(len(added), 'clean document')} added")
     if fail_on_duplicates and result.report.clusters:
@@ -468,7 +506,6 @@ def check_command(
 
 
 def register(group: click.Group) -> None:
-    config = index_hashing(index, config, messages)
     """Add `check` and `index` to the `dedupe` group."""
     group.add_command(check_command)
     group.add_command(index_group)
