@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -25,6 +26,16 @@ def test_headline_cannot_move_the_cursor_or_reorder_text():
         headline("Iran\x1b[2J talks\t\u202eresumed\u200b today\u2028later")
         == "Iran [2J talks resumed today later"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab \n\t\r\x1b\x85\u00a0\u200b\u202e\u2028\u3000北é"), max_size=40))
+def test_headline_is_one_clean_line_and_kept_as_it_is(text):
+    """A headline holds no line break, control or format character, no run of spaces, and is its
+    own headline (the text report takes the headline of a spooled headline again)."""
+    line = headline(text)
+    assert not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in line)
+    assert line == " ".join(line.split()) and headline(line) == line
 
 
 def test_headline_of_an_empty_text_is_empty():

@@ -27,16 +27,21 @@ from .text import mark_prose, segments
 # headline, and nothing shows more of it.
 HEADLINE_CHARS = 200
 _RECORD = struct.Struct("<II")  # bytes of the id, bytes of the text
-_SPACES = re.compile(r"\s+")
 
 
 def headline(text: str, limit: int = HEADLINE_CHARS) -> str:
     """The first non-empty line of `text`, on one line: control characters become spaces,
     invisible formatting characters (bidirectional overrides, zero-width marks) are dropped and
     runs of spaces are one, so that no text can move a terminal's cursor or reorder a line."""
-    for line in text.split("\n"):
-        clean = "".join(_printable(c) for c in line[: limit * 2])
-        clean = _SPACES.sub(" ", clean).strip()
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        line = text[start : min(end, start + limit * 2)]
+        start = end + 1
+        if not line.isprintable():  # most headlines: nothing to take out (no control or format character)
+            line = "".join(map(_printable, line))
+        clean = " ".join(line.split())
         if clean:
             return clean[:limit]
     return ""
