@@ -185,6 +185,76 @@ def test_verbose_shows_config_on_stderr(runner, seeds):
     assert result.stdout == invoke(runner, seeds).stdout
 
 
+def test_warnings_of_one_kind_are_capped(runner, seeds, tmp_path):
+    """Past five warnings of one kind, one line counts the rest; --verbose prints them all."""
+    for n in range(8):
+        (tmp_path / "short" / f"{n}.txt").parent.mkdir(exist_ok=True)
+        (tmp_path / "short" / f"{n}.txt").write_text(f"Ferry {n} delayed by fog.\n", encoding="utf-8")
+        (tmp_path / "empty" / f"{n}.txt").parent.mkdir(exist_ok=True)
+        (tmp_path / "empty" / f"{n}.txt").write_text("", encoding="utf-8")
+    result = invoke(runner, seeds, tmp_path / "short", tmp_path / "empty")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert sum("is too short to judge" in line for line in lines) == 5
+    assert sum("empty file, skipped" in line for line in lines) == 5
+    assert "warning: … and 3 more empty warnings (--verbose shows them all)" in lines
+    assert lines[-1] == "warning: … and 3 more too-short warnings (--verbose shows them all)"
+    assert len(lines) == 12
+    loud = invoke(runner, seeds, tmp_path / "short", tmp_path / "empty", "-v")
+    assert sum("is too short to judge" in line for line in loud.stderr.splitlines()) == 8
+    assert "more" not in loud.stderr.replace("more than", "")
+
+
+def test_a_document_far_larger_than_an_article_is_named(runner, seed_docs, tmp_path):
+    """A document of a million characters gives one warning naming it and its size, and saying
+    that alignment reads only its first max_segments segments; the run goes on."""
+    big = tmp_path / "dump.txt"
+    story = seed_docs[ORIGINAL].text + "\n"
+    big.write_text(story * (1_000_000 // len(story) + 1), encoding="utf-8")
+    result = invoke(runner, big, "--format", "json")
+    assert result.exit_code == 0
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"warning: {big}: document '{tmp_path.name}/dump.txt' is 1.0 million characters (about "
+    )
+    assert line.endswith(
+        "words), far larger than a news article: slow to read and profile; alignment reads only its "
+        "first 2,000 segments (max_segments)"
+    )
+
+
+class Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_shows_percent_and_time_left_on_a_terminal(monkeypatch):
+    """On a terminal, a stage with a known total shows its count, share done and time left at
+    its pace so far; off a terminal nothing is written."""
+    from news_dedupe import cli as cli_module
+
+    clock = iter([100.0, 110.0, 130.0])
+    monkeypatch.setattr(cli_module.time, "monotonic", lambda: next(clock))
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    messages = cli_module.Messages(verbose=False, quiet=False)
+    messages.progress("verify", 0, 1000)
+    messages.progress("verify", 250, 1000)
+    messages.progress("verify", 1000, 1000)
+    assert screen.getvalue().split("\r\x1b[K")[1:] == [
+        "verified 0 of 1,000 pairs",
+        "verified 250 of 1,000 pairs (25%, 0:30 left)",
+        "verified 1,000 of 1,000 pairs",
+        "",
+    ]
+    pipe = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", pipe)
+    cli_module.Messages(verbose=False, quiet=False).progress("verify", 250, 1000)
+    assert pipe.getvalue() == ""
+
+
 def test_warnings_go_to_stderr_and_quiet_silences_them(runner, seeds, tmp_path):
     """A skipped binary file gives a warning on stderr (none with --quiet) and counts as skipped."""
     binary = tmp_path / "image.bin"

@@ -841,6 +841,26 @@ def test_warnings_are_optional(in_tmp):
     assert [d.id for d in load(["e.txt", "a.txt"])] == ["a", "a~2"]
 
 
+def test_flag_large_names_documents_far_larger_than_an_article():
+    """A document of 100,000 words (or a million characters) is named with its size, once; one
+    of short lines without prose is not said to be cut; articles pass silently."""
+    from news_dedupe.loader import flag_large
+
+    prose = "The council said on Tuesday that the new bridge would open to traffic in the spring. " * 7000
+    words = "x " * 100_000
+    docs = [Document("a", "A short article.", "a.txt"), Document("b", prose, "b.txt:3"), Document("w", words)]
+    warnings: list[LoadWarning] = []
+    assert list(flag_large(docs, warnings.append, 2000)) == docs
+    assert [(w.kind, w.path, w.skipped) for w in warnings] == [("large-document", "b.txt:3", False)] + [
+        ("large-document", "w", False)
+    ]
+    assert warnings[0].message == (
+        "b.txt:3: document 'b' is 0.6 million characters (about 112,000 words), far larger than a news "
+        "article: slow to read and profile; alignment reads only its first 2,000 segments (max_segments)"
+    )
+    assert warnings[1].message.endswith("far larger than a news article: slow to read and profile")
+
+
 def test_load_warning_str_is_its_message():
     """A LoadWarning prints as its message."""
     w = LoadWarning("empty", "e.txt", "", "e.txt: empty file, skipped", True)

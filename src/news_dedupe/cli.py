@@ -12,6 +12,7 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -21,7 +22,7 @@ from . import __version__
 from .config import PRESETS, Config
 from .document import Document
 from .errors import DedupeError
-from .loader import LoadOptions, LoadWarning, load
+from .loader import LoadOptions, LoadWarning, flag_large, load
 from .pipeline import find_duplicates
 from .report import FORMATS, dropped, member_ids, render_chunks
 from .texts import spool_for
@@ -114,11 +115,21 @@ def _umask() -> int:
 
 
 class Messages:
-    """Warnings and progress on stderr; nothing on stdout."""
+    """Warnings and progress on stderr; nothing on stdout.
 
-    def __init__(self, verbose: bool, quiet: bool) -> None:
+    Warnings of one kind (a LoadWarning's kind, or the `kind` of a note) are printed one by one up
+    to CAP, unless --verbose; `finish` then says how many more of each kind there were.
+    """
+
+    CAP = 5
+
+    def __init__(self, verbose: bool, quiet: bool, hint: str = "--verbose shows them all") -> None:
         self.verbose, self.quiet = verbose, quiet
         self.skipped = 0
+        self.hint = hint  # how to see the warnings held back, if the command can show them
+        self._shown: dict[str, int] = {}
+        self._held: dict[str, int] = {}
+        self._stage: tuple[str, float, int] | None = None  # the stage in progress, its start and count
 
     def warn(self, w: LoadWarning) -> None:
         if w.skipped:
@@ -126,30 +137,65 @@ class Messages:
         informational = w.kind in ("separator-style", "decoded-as")
         if self.quiet or (informational and not self.verbose):
             return
-        click.echo(("" if informational else "warning: ") + w.message, err=True)
+        if informational:
+            click.echo(w.message, err=True)
+        else:
+            self._say(w.kind, w.message)
 
     def info(self, text: str) -> None:
         if self.verbose and not self.quiet:
             click.echo(text, err=True)
 
-    def note(self, text: str) -> None:
+    def note(self, text: str, kind: str = "note") -> None:
         """A warning about a document the pipeline passed over (counted in the report, not here)."""
         if not self.quiet:
-            click.echo("warning: " + text, err=True)
+            self._say(kind, text)
+
+    def _say(self, kind: str, text: str) -> None:
+        shown = self._shown.get(kind, 0)
+        if shown >= self.CAP and not self.verbose:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return
+        self._shown[kind] = shown + 1
+        click.echo("warning: " + text, err=True)
+
+    def finish(self) -> None:
+        """One line for each kind of warning held back: how many more there were."""
+        for kind, count in self._held.items():
+            more = f"{count} more {kind} warning" + ("" if count == 1 else "s")
+            click.echo(f"warning: … and {more}" + (f" ({self.hint})" if self.hint else ""), err=True)
+        self._held.clear()
 
     def progress(self, stage: str, done: int, total: int) -> None:
-        """One self-erasing status line, only for a person watching a terminal."""
+        """One self-erasing status line, only for a person watching a terminal: the count, and
+        while a stage with a known total runs, its share done and the time left at its pace."""
         if self.quiet or not sys.stderr.isatty():
             return
+        now = time.monotonic()
+        if self._stage is None or self._stage[0] != stage:
+            self._stage = (stage, now, done)
         if stage == "read":
             text = f"read {done:,} documents" + (" - finding candidates" if total else "")
         elif stage == "candidates":
             text = f"verifying {done:,} candidate pairs"
         else:
             text = f"verified {done:,} of {total:,} pairs"
+        if 0 < done < total:
+            _, start, first = self._stage
+            text += f" ({done / total:.0%}"
+            if done > first and now > start:
+                text += f", {_clock((total - done) * (now - start) / (done - first))} left"
+            text += ")"
         click.echo(f"\r\x1b[K{text}", err=True, nl=False)
         if stage == "verify" and done == total:
             click.echo("\r\x1b[K", err=True, nl=False)
+
+
+def _clock(seconds: float) -> str:
+    """3:07 or 1:02:03."""
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -264,8 +310,12 @@ def make_config(preset: str, **overrides: Any) -> Config:
     return PRESETS[preset].replace(**overrides)
 
 
-def read_documents(paths: tuple[str, ...], messages: Messages, options: LoadOptions) -> Iterator[Document]:
-    return load(list(paths), options, warn=messages.warn)
+def read_documents(
+    paths: tuple[str, ...], messages: Messages, options: LoadOptions, max_segments: int = Config.max_segments
+) -> Iterator[Document]:
+    """The documents of PATHS, warnings to `messages`, a document far larger than an article
+    among them (`max_segments`: no option sets it, so the default)."""
+    return flag_large(load(list(paths), options, warn=messages.warn), messages.warn, max_segments)
 
 
 def handle_errors(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -354,8 +404,10 @@ def find_command(
     for doc_id in report.too_short:
         messages.note(
             f"{report.sources.get(doc_id) or doc_id}: document {doc_id!r} is too short to judge "
-            f"(fewer than {config.min_words} words), not compared"
+            f"(fewer than {config.min_words} words), not compared",
+            kind="too-short",
         )
+    messages.finish()
     if report.documents - len(report.too_short) < 1:
         raise DedupeError("nothing to compare: no document long enough was read from " + ", ".join(paths))
     messages.info(f"{report.candidates} candidate pairs, {report.verified} verified as duplicates")
@@ -412,8 +464,9 @@ def eval_command(
     from .evaluate import evaluate, nearest_threshold_first, read_gold
 
     gold = read_gold(gold_path)
-    messages = Messages(False, quiet)
+    messages = Messages(False, quiet, hint="")
     report = find_duplicates(read_documents(paths, messages, load), config)
+    messages.finish()
     result = evaluate(report.clusters, gold)
     detector = report.detector
 
@@ -480,8 +533,9 @@ def explain_command(
     """Every score for two documents of PATHS, the decision and its reason, and what they share."""
     from .pipeline import explain_pair
 
-    docs = read_documents(paths, Messages(False, quiet), load)
-    ex = explain_pair(docs, pair[0], pair[1], config)
+    messages = Messages(False, quiet, hint="")
+    ex = explain_pair(read_documents(paths, messages, load), pair[0], pair[1], config)
+    messages.finish()
     p = ex.scores
     if fmt == "json":
         click.echo(

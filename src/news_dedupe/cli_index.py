@@ -64,7 +64,6 @@ from .texts import spool_for
 
 INDEX_HELP = "The index: an SQLite file, or redis://HOST:PORT/DB[?prefix=NAME] for a shared one."
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-_MAX_LISTED = 10  # warnings of one kind printed one by one; the rest are counted
 
 
 def index_option(f: Any) -> Any:
@@ -106,13 +105,14 @@ def parse_age(text: str) -> float:
 
 
 def _warn_each(messages: Messages, items: list[str], say: str) -> None:
-    """One warning per item, up to _MAX_LISTED, then how many more."""
+    """One warning per item, up to Messages.CAP (all with --verbose), then how many more."""
     if messages.quiet or not items:
         return
-    for item in items[:_MAX_LISTED]:
+    shown = len(items) if messages.verbose else Messages.CAP
+    for item in items[:shown]:
         click.echo(f"warning: {item}: {say}", err=True)
-    if len(items) > _MAX_LISTED:
-        click.echo(f"warning: … and {len(items) - _MAX_LISTED} more: {say}", err=True)
+    if len(items) > shown:
+        click.echo(f"warning: … and {len(items) - shown} more: {say} ({messages.hint})", err=True)
 
 
 def _n(count: int, noun: str) -> str:
@@ -350,6 +350,7 @@ def add_command(
     late = result.existing[len(batch.already) :]
     _warn_each(messages, late, "indexed meanwhile by another run; skipped")
     _warn_each(messages, batch.too_short, "too short to judge; not indexed")
+    messages.finish()
     _note(messages, f"{store.spec}: {_n(len(result.added), 'document')} added, {total} in the index")
 
 
@@ -495,6 +496,7 @@ def check_command(
             stages.lap(f"written and committed: {len(added)} clean documents")
     result.report.skipped = messages.skipped
     _warn_already(messages, batch, "not checked again")
+    messages.finish()
     texts = spool.texts(member_ids(result.report)) if spool is not None else None
     Output(output).write(render_check(result, batch, spec, fmt, added, texts))
     if added is not None:

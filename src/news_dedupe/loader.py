@@ -43,7 +43,7 @@ from .loader_formats import (
     read_warc,
 )
 
-__all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "file_id", "load", "split_text"]
+__all__ = ["WARNING_KINDS", "LoadOptions", "LoadWarning", "file_id", "flag_large", "load", "split_text"]
 
 WARNING_KINDS = (
     "binary",
@@ -56,6 +56,7 @@ WARNING_KINDS = (
     "separator-style",
     "separator-doubt",
     "decoded-as",
+    "large-document",
 )
 
 STDIN_NAME = "<stdin>"
@@ -170,6 +171,42 @@ def split_text(
     splitter = TextSplitter(name, _compile_separator(separator) if separator is not None else None)
     parts = list(splitter.parts(text.split("\n")))
     return parts, splitter.style.name if splitter.style else None
+
+
+# A news article is a few thousand words; a document past either of these is something else (a
+# whole feed dump, a book, a log) and costs seconds and hundreds of MB to profile.
+LARGE_CHARS = 1_000_000
+LARGE_WORDS = 100_000
+
+
+def flag_large(documents: Iterable[Document], warn: Warn | None, max_segments: int) -> Iterator[Document]:
+    """The documents, with a "large-document" warning (naming it, its size in characters and about
+    how many words) for each far larger than a news article: LARGE_CHARS characters or LARGE_WORDS
+    words; it says too when alignment will read only its first `max_segments` prose segments."""
+    for doc in documents:
+        text = doc.text
+        if warn is not None and len(text) >= 2 * LARGE_WORDS - 1:  # fewer cannot hold that many words
+            words = text.count(" ") + text.count("\n") + text.count("\t") + 1  # about: no list of them
+            if len(text) >= LARGE_CHARS or words >= LARGE_WORDS:
+                warn(_large(doc, words, max_segments))
+        yield doc
+
+
+def _large(doc: Document, words: int, max_segments: int) -> LoadWarning:
+    from .text import mark_prose, segments
+
+    size = len(doc.text)
+    head = doc.text[:LARGE_CHARS]  # segmenting a few hundred MB to count would cost what profiling does
+    prose = sum(s.prose for s in mark_prose(segments(head))) * size / len(head)
+    where = doc.source or doc.id
+    message = (
+        f"{where}: document {doc.id!r} is {size / 1e6:,.1f} million characters "
+        f"(about {round(words, -3):,} words), "
+        "far larger than a news article: slow to read and profile"
+    )
+    if prose > max_segments:
+        message += f"; alignment reads only its first {max_segments:,} segments (max_segments)"
+    return LoadWarning("large-document", where, "", message, False)
 
 
 # --- paths ------------------------------------------------------------------------------------
