@@ -154,6 +154,11 @@ def test_check_html_marks_indexed_members(runner, seed_docs, tmp_path):
     assert notes["copy"] == "" and indexed.endswith("original.txt")
     assert re.fullmatch(rf"indexed \S+ from {re.escape(str(original))}", notes[indexed])
     assert "checked against" in page
+    ids = run_dedupe(runner, "check", "--index", index, batch, "--format", "ids", *FAST).split()
+    summary = lxml_html.fromstring(page).xpath("//*[@id='summary']/li")
+    assert [li.text_content() for li in summary if "to drop" in li.text_content()] == [
+        f"{len(ids)} to drop (--format ids)"
+    ]
 
 
 # -- the page in a browser ---------------------------------------------------------------------

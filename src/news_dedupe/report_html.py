@@ -78,13 +78,14 @@ def _csp_hash(text: str) -> str:
 def html_chunks(
     report: Report,
     texts: Mapping[str, str],
-    notes: Mapping[str, str] | None = None,
+    indexed: Mapping[str, str] | None = None,
     index: Mapping[str, Any] | None = None,
 ) -> Iterator[str]:
     """The page in pieces. `texts`: the members' texts by id (a member without one is listed
-    without passages); `notes`: a line to show under some members (`dedupe check`: when and from
-    where an indexed one was added); `index`: what `dedupe check` compared the batch with."""
-    notes = notes or {}
+    without passages); `indexed` (`dedupe check`): the indexed members, each with a line saying
+    when and from where it was added (they are never counted among the documents to drop, as
+    `dedupe check --format ids` lists none); `index`: what `dedupe check` compared the batch with."""
+    notes = indexed or {}
     numbers: dict[str, int] = {}  # document id -> its number in `docs`, in order of first sight
     docs: list[dict[str, Any]] = []
     clusters: list[dict[str, Any]] = []
@@ -119,7 +120,7 @@ def html_chunks(
         "clustered": report.clustered,
         "too_short": len(report.too_short),
         "skipped": report.skipped,
-        "dropped": len(dropped(report)),
+        "dropped": sum(d not in notes for d in dropped(report)),
     }
     template = _environment().get_template("report.html")
     yield from template.generate(
