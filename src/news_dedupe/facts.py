@@ -149,11 +149,12 @@ def codes(facts: Iterable[str | int]) -> list[int]:
 
 @dataclass(frozen=True)
 class Agreement:
-    """How far two texts state the same facts, over the passages their alignment matched: the
-    shorter text from its first matched segment to its last, the longer's matched segments."""
+    """How far two texts state the same facts: the shorter text's figures, and the names and words
+    of the passages their alignment matched (the shorter text from its first matched segment to
+    its last, the longer's matched segments)."""
 
-    figures: int  # figures stated there
-    figures_missing: int  # ... that the other text does not state
+    figures: int  # figures the shorter text states, anywhere
+    figures_missing: int  # ... that the longer does not state
     names: int
     names_missing: int  # ... that the other text never mentions, as a name or a word
     words_found: float  # share of their content words that the other text uses
@@ -180,17 +181,21 @@ def agreement(
     in_long = {f for seg in long for f in seg}
     in_short = {f for seg in short for f in seg}
     counts = [0] * 6  # figures, missing; names, missing; words, found
+    # Figures: all that the shorter text states (a version states none that the other lacks; a
+    # figure it drops from a sentence is a detail cut, not counted). Names and words: those of the
+    # matched passages, both ways.
+    for f in in_short:
+        if f & 3 == NUMBER:
+            counts[0] += 1
+            counts[1] += f not in in_long
     for facts, other in ((set(mine), in_long), (set(theirs), in_short)):
         for f in facts:
             kind = f & 3
-            if kind == NUMBER:
-                counts[0] += 1
-                counts[1] += f not in other
-            elif kind == NAME:
+            if kind == NAME:
                 counts[2] += 1
                 # a name that the other text uses as a plain word is not missing
                 counts[3] += f not in other and (f & ~3) not in other
-            else:
+            elif kind == WORD:
                 counts[4] += 1
                 counts[5] += f in other or (f | NAME) in other
     words = counts[5] / counts[4] if counts[4] else 1.0
