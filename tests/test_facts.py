@@ -5,7 +5,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from news_dedupe.facts import NAME, NUMBER, WORD, agreement, codes, figures, names, segment_facts, skeleton
+from news_dedupe.facts import (
+    NAME,
+    NUMBER,
+    WORD,
+    agreement,
+    codes,
+    figures,
+    mentions,
+    names,
+    segment_facts,
+    skeleton,
+    subjects,
+)
 
 
 def test_figures_keep_their_digits_whatever_the_scale_word():
@@ -86,3 +98,13 @@ def test_a_text_agrees_with_itself(words):
     segs = _segments(text)
     facts = agreement(segs, segs, [(0, 0)])
     assert facts.figures_missing == 0 and facts.names_missing == 0 and facts.words_found == 1.0
+
+
+def test_a_headline_names_whom_the_text_is_about():
+    """The headline's words that the body writes as names are the subject; title case alone is not."""
+    body = _segments("Sun Co said it raised the price it pays for crude oil by 50 cts a barrel.")
+    assert mentions(subjects(["sun raises crude postings 50 cts"], body, 5), body)
+    other = _segments("Diamond Shamrock said it raised the price it pays for crude oil by 50 cts a barrel.")
+    about_diamond = subjects(["diamond shamrock raises crude postings"], other, 5)
+    assert about_diamond and not mentions(about_diamond, body)
+    assert subjects([], body, 5) == set()

@@ -353,3 +353,17 @@ def test_a_hopeless_pair_is_one_that_no_rule_accepts_judged_for_all_partners_at_
             dropped += drop
             kept += not drop
     assert dropped and kept  # both kinds of pair are among them
+
+
+def test_the_same_notice_about_another_company_is_not_a_version():
+    """Two crude-posting notices worded alike, one about Sun, one about Diamond Shamrock, are two reports."""
+    sun = (
+        "Sun Raises Crude Postings\n\n"
+        "Sun Co said it raised the contract price it will pay for West Texas Intermediate and West "
+        "Texas Sour crude oil in Houston and Midland by 50 cts a barrel, effective today.\n"
+    )
+    diamond = sun.replace("Sun Co", "Diamond Shamrock").replace("Sun Raises", "Diamond Shamrock Raises")
+    scores = verify(profile("sun", sun, CONFIG), profile("diamond", diamond, CONFIG), CONFIG)
+    assert not scores.duplicate
+    assert "headline" in scores.reason
+    assert verify(profile("sun", sun, CONFIG), profile("sun-again", sun, CONFIG), CONFIG).duplicate

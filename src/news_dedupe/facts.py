@@ -65,7 +65,7 @@ def word_key(stem: str) -> str:
     """How a name or a word is compared: the skeleton of its stem, or the stem itself when the
     skeleton is too short to tell words apart."""
     key = skeleton(stem)
-    return key if len(key) >= 2 else stem.casefold()
+    return key if len(key) >= 3 else stem.casefold()
 
 
 def _digits(value: float) -> str:
@@ -200,3 +200,21 @@ def agreement(
                 counts[5] += f in other or (f | NAME) in other
     words = counts[5] / counts[4] if counts[4] else 1.0
     return Agreement(counts[0], counts[1], counts[2], counts[3], words)
+
+
+def subjects(heads: Sequence[str], segments: Sequence[Sequence[int]], stem_length: int) -> set[int]:
+    """Who a text is about: the words of its first head line (its headline; `heads` are tokens
+    joined by spaces) that its prose mentions as names. A headline is written in title case, so its own
+    capitals say nothing; the body's do ("Sun Raises Crude Postings" names Sun, which the body
+    writes "Sun Co")."""
+    named = {f for seg in segments for f in seg if f & 3 == NAME}
+    if not named:
+        return set()
+    heard = {CODES["@" + _WORD_KEYS[token[:stem_length]]] for token in heads[0].split()} if heads else set()
+    return heard & named
+
+
+def mentions(codes_: set[int], segments: Sequence[Sequence[int]]) -> bool:
+    """Whether a text mentions any of `codes_` (names), as a name or a plain word."""
+    facts = {f for seg in segments for f in seg}
+    return any(f in facts or (f & ~3) in facts for f in codes_)

@@ -22,7 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from .config import Config
-from .facts import agreement, codes, segment_facts
+from .facts import agreement, codes, mentions, segment_facts, subjects
 from .text import STOPWORDS, Segment, brief_text, head_lines, mark_prose, segments, shingle_hashes, stem
 
 # A restated lead starts within the first LEAD_SHORT segments of the shorter text (a summary
@@ -421,12 +421,15 @@ def hopeless(x: Glance, ys: Partners, block: np.ndarray, inter: np.ndarray, conf
     return (covered < least) & (cont_short < EXTRACT_SHARE) & ~ys.same
 
 
-def _other_facts(a: Profile, b: Profile, chain: list[tuple[int, int]], short_is_a: bool) -> str | None:
+def _other_facts(
+    a: Profile, b: Profile, chain: list[tuple[int, int]], short_is_a: bool, stem_length: int
+) -> str | None:
     """Why the matched passages state other facts than each other (a templated report, a
     follow-up), or None when they agree."""
     short, long = (a, b) if short_is_a else (b, a)
     pairs = chain if short_is_a else [(j, i) for i, j in chain]
-    facts = agreement([codes(f) for f in short.figures], [codes(f) for f in long.figures], pairs)
+    mine, theirs = [codes(f) for f in short.figures], [codes(f) for f in long.figures]
+    facts = agreement(mine, theirs, pairs)
     if facts.figures_missing and facts.figures_differ >= FIGURES_DIFFER:
         return (
             f"other facts: {facts.figures_missing} of the {facts.figures} figures of the shorter text "
@@ -437,6 +440,12 @@ def _other_facts(a: Profile, b: Profile, chain: list[tuple[int, int]], short_is_
         return (
             f"other facts: {facts.names_missing} of the {facts.names} names of the matched passages are "
             f"not in the other text, which uses {facts.words_found:.2f} of their words: "
+            "the same wording about someone else"
+        )
+    own, other = subjects(short.heads, mine, stem_length), subjects(long.heads, theirs, stem_length)
+    if own and other and not mentions(own, theirs) and not mentions(other, mine):
+        return (
+            "other facts: neither text mentions whom the other's headline names: "
             "the same wording about someone else"
         )
     return None
@@ -596,7 +605,7 @@ def _score(
         )
     else:
         duplicate, reason = False, "no sentence of one text matches the other"
-    if duplicate and (other := _other_facts(a, b, chain, short_is_a)) is not None:
+    if duplicate and (other := _other_facts(a, b, chain, short_is_a, config.stem_length)) is not None:
         duplicate, reason = False, other
     return PairScores(
         a.id,
