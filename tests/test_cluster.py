@@ -139,12 +139,15 @@ def test_plain_pairs_chain_into_one_cluster():
     assert clusters == clusters_of([x, y, z, w], list(reversed(pairs)))
 
 
-def test_a_document_with_a_verified_duplicate_is_always_in_a_cluster():
-    """In a chain w ~ x ~ y ~ z, every document is in some cluster (z with y if not with x)."""
+def test_a_version_belongs_to_one_story_only():
+    """In a chain w ~ x ~ y ~ z, y is a version of x's story; z, whose only duplicate is y, is not
+    put in a second cluster through it (a text is a version of one story at most: a template's
+    one shared sentence verifies against many notices)."""
     w, x, y, z = (fake_profile(n, 5) for n in "wxyz")
     pairs = [pair(w, x, range(5), range(5)), pair(x, y, range(5), range(5)), pair(y, z, range(5), range(5))]
-    clustered = {doc for c in clusters_of([w, x, y, z], pairs) for doc in c.ids}
-    assert clustered == {"w", "x", "y", "z"}
+    clusters = clusters_of([w, x, y, z], pairs)
+    assert members(clusters) == [{"w", "x", "y"}]
+    assert clusters == clusters_of([w, x, y, z], list(reversed(pairs)))
 
 
 def test_chain_of_three_has_the_middle_as_original():
@@ -156,17 +159,17 @@ def test_chain_of_three_has_the_middle_as_original():
     assert all(m.scores is None or m.scores.duplicate for m in cluster.members)
 
 
-def test_a_passage_quoted_by_many_articles_is_in_each_ones_cluster_and_original_of_none():
+def test_a_passage_quoted_by_many_articles_is_a_version_of_one_and_original_of_none():
     """In a group too large to contest whole (MAX_EXACT_GROUP), a short passage found in 45
-    unrelated articles joins each article's cluster; it contains none of them, so it is the
-    original of none, and the articles stay apart."""
+    unrelated articles is put beside one of them only (it cannot be a version of 45 stories); it
+    contains none of them, so it is the original of none, and the articles stay apart."""
     quote = fake_profile("quote", 2)
     articles = [fake_profile(f"a{k:02}", 10) for k in range(45)]
     pairs = [pair(quote, a, range(2), range(3, 5)) for a in articles]
     clusters = clusters_of([quote, *articles], pairs)
     assert len(articles) + 1 > MAX_EXACT_GROUP
-    assert members(clusters) == [{a.id, "quote"} for a in articles]
-    assert [c.representative for c in clusters] == [a.id for a in articles]
+    assert members(clusters) == [{"a00", "quote"}]
+    assert [c.representative for c in clusters] == ["a00"]
     assert clusters == clusters_of([*reversed(articles), quote], list(reversed(pairs)))
 
 
@@ -183,7 +186,9 @@ def test_work_on_a_long_chain_grows_with_its_length_not_its_square():
         return table(x, y)
 
     clusters = build_clusters({p.id: p for p in docs}, pairs, counting, CONFIG)
-    assert {d for c in clusters for d in c.ids} == {p.id for p in docs}
+    clustered = [d for c in clusters for d in c.ids]
+    assert len(clustered) == len(set(clustered))  # each a version of one story
+    assert len(set(clustered)) >= len(docs) - 1  # the chain's last may be left beside a placed one
     assert all(m.scores is None or m.scores.duplicate for c in clusters for m in c.members)
     assert len(asked) < 10 * len(docs)
 

@@ -152,10 +152,17 @@ def build_clusters(
             # A verified duplicate of a member that is not one of the original's (w ~ x ~ y ~ z
             # with x the original) gets a cluster of its own around it and its neighbours.
             for doc in sorted(group - placed):
-                around = sorted({doc} | (verified.neighbours(doc) & group))
-                stars.extend(
-                    c for c in _stars(around, composite, profiles, memo, config, verified) if doc in c.ids
-                )
+                if doc in placed:
+                    continue
+                # its neighbours that no star holds yet (or pages, which belong to every story)
+                free = {n for n in verified.neighbours(doc) & group if n not in placed or n in composite}
+                found = [
+                    c
+                    for c in _stars(sorted({doc} | free), composite, profiles, memo, config, verified)
+                    if doc in c.ids
+                ]
+                stars.extend(found)
+                placed.update(m.id for c in found for m in c.members)
             stars.extend(_copies(stars, profiles, memo, config))
             for c in stars:
                 clusters.setdefault(tuple(sorted(c.ids)), c)
@@ -264,7 +271,10 @@ def _stars(
             near = local.reach(original)
         else:
             original = choose_original(list(remaining), composite, profiles, score, config)
-            near = ids  # a version of two stories (a page) belongs to both stars
+            near = ids
+        # a page that carries two stories belongs to both stars; any other text is a version of
+        # one story at most (a template's one shared sentence verifies against many notices)
+        near = [d for d in near if d in remaining or d in composite]
         read = local.members if local is not None else profiles  # each read once when local
         members = [Member(original, "original", None)]
         for doc in near:
