@@ -161,7 +161,9 @@ class Agreement:
 
     @property
     def figures_differ(self) -> float:
-        return self.figures_missing / self.figures if self.figures else 0.0
+        """Share of the figures missing, one figure added to the count: one of two or three is a
+        fact of its own, one of five may be a year rewritten or a correction."""
+        return self.figures_missing / (self.figures + 1) if self.figures else 0.0
 
     @property
     def names_found(self) -> float:
