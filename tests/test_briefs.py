@@ -113,3 +113,41 @@ def test_explain_a_brief(runner, cases_dir):
     assert data["shared"][0]["a"] == "dover port reopens as winds ease"
     result = runner.invoke(cli, ["explain", corpus, "--pair", "museum_alert", "ferries_alert"])
     assert result.exit_code == 2 and "museum_alert: too short to judge" in result.stderr
+
+
+def _toolbar_article() -> str:
+    return (
+        "Google's toolbar sparks concern\n\n"
+        "A new version of the search company's browser toolbar that adds links to web pages has "
+        "worried publishers, who say the feature changes their pages without asking them first.\n\n"
+        "The company said the links were only shown to people who chose to switch the feature on, "
+        "and that it would listen to what site owners had to say about it.\n"
+    )
+
+
+def test_a_four_word_headline_item_joins_its_story():
+    """A headline-only item of four or five words that repeats an article's headline joins it."""
+    docs = [
+        Document("toolbar", _toolbar_article()),
+        Document("alert", "Google's toolbar sparks concern"),
+        Document("breaking", "BREAKING: Google's toolbar sparks concern"),
+    ]
+    report = find_duplicates(docs)
+    [cluster] = report.clusters
+    assert {m.id: m.relation for m in cluster.members} == {
+        "toolbar": "original",
+        "alert": "brief",
+        "breaking": "brief",
+    }
+
+
+def test_a_dateline_and_a_fragment_joins_nothing():
+    """A short item that is a dateline and a piece of a headline names no story."""
+    docs = [
+        Document("toolbar", _toolbar_article()),
+        Document("fragment", "LONDON - Google's toolbar sparks"),  # 0.86 of the headline
+        Document("fragment2", "AP - Google toolbar sparks"),
+    ]
+    report = find_duplicates(docs)
+    assert report.clusters == []
+    assert sorted(report.too_short) == ["fragment", "fragment2"]

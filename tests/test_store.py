@@ -423,7 +423,7 @@ def test_parallel_profiles_equal_serial(
     docs = [
         *make_docs(30, seed=5),
         *seeds,
-        Document("short", "Too short to judge.", "notes.txt:3"),
+        Document("short", "Far too short.", "notes.txt:3"),  # under BRIEF_MIN_TOKENS: no brief
         Document("brief", brief, "wire.txt:9"),
     ]
     serial = profile_documents(docs, CONFIG, compact=compact)

@@ -23,6 +23,10 @@ from .verify import PairScores, Profile
 # A head line takes part only with this many content words (names, verbs, figures), each
 # shared with the brief for a match to be scored: "Connect with us" names no story.
 HEAD_MIN_CONTENT = 2
+# A brief shorter than this many tokens ("Google's toolbar sparks concern", "BREAKING: ...")
+# joins a story only when it carries every content word of that story's headline: a dateline
+# and a fragment ("LONDON (Reuters) - Google's toolbar") is found inside many headlines.
+WHOLE_HEADLINE_TOKENS = 6
 
 
 @dataclass(frozen=True)
@@ -65,14 +69,18 @@ def match_briefs(
     out = []
     for brief_id in sorted(briefs):
         text = briefs[brief_id]
+        mine = _content(text, length)
+        whole = len(text.split()) < WHOLE_HEADLINE_TOKENS
         shared: Counter[tuple[str, str]] = Counter()
-        for w in _content(text, length):
+        for w in mine:
             heads = postings.get(w, ())
             if len(heads) <= cutoff:  # a word at the top of many documents names no story
                 shared.update(heads)
         best: tuple[float, str, str] | None = None
         for (doc_id, head), n in shared.items():
             if n < HEAD_MIN_CONTENT or doc_id == brief_id:
+                continue
+            if whole and not _content(head, length) <= mine:
                 continue
             score = fuzz.partial_ratio(head, text, score_cutoff=100 * config.brief_match) / 100
             if score and (best is None or (-score, doc_id, head) < (-best[0], best[1], best[2])):

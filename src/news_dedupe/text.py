@@ -222,8 +222,9 @@ def mark_prose(segs: list[Segment]) -> list[Segment]:
     ]
 
 
-# A brief has at least this many tokens: below, a line names nothing in particular.
-BRIEF_MIN_TOKENS = 6
+# A brief has at least this many tokens: below, a line names nothing in particular. Briefs under
+# `briefs.WHOLE_HEADLINE_TOKENS` must repeat a headline whole (a four-word headline-only item).
+BRIEF_MIN_TOKENS = 4
 # Head lines: the short lines among a document's first HEAD_LINES lines, above its first
 # sentence longer than HEAD_MAX_TOKENS.
 HEAD_LINES = 8
