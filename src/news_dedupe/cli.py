@@ -22,8 +22,9 @@ from . import __version__
 from .config import PRESETS, Config
 from .document import Document
 from .errors import DedupeError
+from .evaluate import LabelledPair
 from .loader import LoadOptions, LoadWarning, flag_large, load
-from .pipeline import find_duplicates
+from .pipeline import Report, find_duplicates
 from .report import FORMATS, dropped, member_ids, render_chunks
 from .texts import spool_for
 
@@ -434,9 +435,14 @@ def _check_unique_path(write_unique: str | None, output: str | None) -> None:
 @click.option(
     "--gold",
     "gold_path",
-    required=True,
     type=click.Path(dir_okay=False),
     help="Gold labels, JSON Lines: {id, clusters, kind?, source?, negative?}.",
+)
+@click.option(
+    "--pairs",
+    "pairs_path",
+    type=click.Path(dir_okay=False),
+    help="Labelled pairs instead, TSV: a header, then a, b, SAME|DIFFERENT|UNSURE, reason.",
 )
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
@@ -452,7 +458,8 @@ def _check_unique_path(write_unique: str | None, output: str | None) -> None:
 @handle_errors
 def eval_command(
     paths: tuple[str, ...],
-    gold_path: str,
+    gold_path: str | None,
+    pairs_path: str | None,
     fmt: str,
     show: int,
     load: LoadOptions,
@@ -460,9 +467,19 @@ def eval_command(
     quiet: bool,
     config: Config,
 ) -> None:
-    """Run detection on PATHS and score it against labelled pairs: precision, recall, F1."""
-    from .evaluate import evaluate, nearest_threshold_first, read_gold
+    """Run detection on PATHS and score it against a gold file or labelled pairs: precision, recall."""
+    from .evaluate import evaluate, nearest_threshold_first, read_gold, read_pairs
 
+    if (gold_path is None) == (pairs_path is None):
+        raise click.UsageError("give one of --gold GOLD.jsonl or --pairs PAIRS.tsv")
+    if pairs_path is not None:
+        labelled = read_pairs(pairs_path)
+        messages = Messages(False, quiet, hint="")
+        report = find_duplicates(read_documents(paths, messages, load), config)
+        messages.finish()
+        _print_pairs(report, labelled, fmt, show)
+        return
+    assert gold_path is not None
     gold = read_gold(gold_path)
     messages = Messages(False, quiet, hint="")
     report = find_duplicates(read_documents(paths, messages, load), config)
@@ -510,6 +527,47 @@ def eval_command(
     click.echo(
         f"precision {result.precision:.4f}  recall {result.recall:.4f}  F1 {result.f1:.4f}  "
         f"false pairs {len(false)}  missed pairs {len(missed)}"
+    )
+
+
+def _print_pairs(report: Report, labelled: list[LabelledPair], fmt: str, show: int) -> None:
+    """`dedupe eval --pairs`: precision and recall, then the DIFFERENT pairs merged and the SAME
+    pairs missed, each with the reader's reason and the tool's."""
+    from .evaluate import evaluate_pairs
+
+    detector = report.detector
+    profiled = set(detector.profiles) if detector else set()
+    ids = profiled | set(report.too_short) | {d for c in report.clusters for d in c.ids}
+    result = evaluate_pairs(report.clusters, labelled, ids)
+
+    def row(p: LabelledPair) -> dict[str, Any]:
+        out: dict[str, Any] = {"a": p.a, "b": p.b, "label": p.label, "reason": p.reason}
+        if detector and p.a in profiled and p.b in profiled:
+            scores = detector.score(p.a, p.b)
+            out.update(scores.scores(), tool=scores.reason)
+        else:
+            out["tool"] = "not compared: a document is too short"
+        return out
+
+    merged, missed = [row(p) for p in result.merged], [row(p) for p in result.missed]
+    if fmt == "json":
+        click.echo(
+            json.dumps({**result.as_dict(), "merged": merged[:show], "missed": missed[:show]}, indent=2)
+        )
+        return
+    click.echo(
+        f"labelled pairs: SAME {result.same}, DIFFERENT {result.different}, "
+        f"UNSURE {result.unsure} (not scored)"
+        + (f", {len(result.absent)} naming a document not in the input" if result.absent else "")
+    )
+    for title, rows in (("merged DIFFERENT", merged), ("missed SAME", missed)):
+        for r in rows[:show]:
+            click.echo(f"  {title}: {r['a']} ~ {r['b']}  ({r['reason']})  tool: {r['tool']}")
+        if len(rows) > show:
+            click.echo(f"  {title}: ... {len(rows) - show} more")
+    click.echo(
+        f"precision {result.precision:.4f}  recall {result.recall:.4f}  "
+        f"DIFFERENT merged {len(result.merged)}  SAME missed {len(result.missed)}"
     )
 
 

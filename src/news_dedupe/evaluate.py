@@ -149,3 +149,98 @@ def nearest_threshold_first(rows: Iterable[dict[str, Any]], config: Config) -> l
         return similarity is None, round(distance, 4), row["a"], row["b"]
 
     return sorted(rows, key=key)
+
+
+LABELS = ("SAME", "DIFFERENT", "UNSURE")
+
+
+@dataclass(frozen=True)
+class LabelledPair:
+    """Two documents a person read: SAME (versions of one report), DIFFERENT or UNSURE, and why."""
+
+    a: str
+    b: str
+    label: str
+    reason: str
+
+
+def read_pairs(path: str) -> list[LabelledPair]:
+    """Read labelled pairs: a header line, then `a<TAB>b<TAB>label<TAB>reason` (the format of the
+    benchmark's reuters-pairs/dev.tsv); a malformed line is an InputError naming file and line."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            lines = fh.read().splitlines()
+    except OSError as err:
+        raise InputError(f"{path}: cannot read labelled pairs ({err.strerror})") from err
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path}: byte {err.start}: labelled pairs are not UTF-8") from err
+    if not lines or lines[0].split("\t")[:3] != ["a", "b", "label"]:
+        raise InputError(f"{path}: line 1: expected the header a<TAB>b<TAB>label<TAB>reason")
+    out = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t", 3)
+        if len(fields) < 3 or fields[2] not in LABELS:
+            raise InputError(
+                f"{path}: line {number}: expected a<TAB>b<TAB>label<TAB>reason with label one of "
+                f"{', '.join(LABELS)}"
+            )
+        out.append(LabelledPair(fields[0], fields[1], fields[2], fields[3] if len(fields) > 3 else ""))
+    return out
+
+
+@dataclass
+class PairEvaluation:
+    """Precision and recall of a report on labelled pairs: a pair is reported when its two
+    documents share a cluster; UNSURE pairs are not scored."""
+
+    same: int
+    different: int
+    unsure: int
+    merged: list[LabelledPair]  # DIFFERENT pairs the report put in one cluster
+    missed: list[LabelledPair]  # SAME pairs it did not
+    absent: list[LabelledPair]  # pairs with a document not in the input
+
+    @property
+    def precision(self) -> float:
+        found = self.same - len(self.missed)
+        return found / (found + len(self.merged)) if found + len(self.merged) else 1.0
+
+    @property
+    def recall(self) -> float:
+        return (self.same - len(self.missed)) / self.same if self.same else 1.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "same": self.same,
+            "different": self.different,
+            "unsure": self.unsure,
+            "different_merged": len(self.merged),
+            "same_missed": len(self.missed),
+            "absent": [[p.a, p.b] for p in self.absent],
+        }
+
+
+def evaluate_pairs(clusters: list[Cluster], pairs: list[LabelledPair], ids: Iterable[str]) -> PairEvaluation:
+    """Score clusters on labelled pairs (`ids`: every document of the input)."""
+    known = set(ids)
+    holders: dict[str, set[int]] = defaultdict(set)
+    for n, c in enumerate(clusters):
+        for doc in c.ids:
+            holders[doc].add(n)
+    merged, missed, absent = [], [], []
+    counts = dict.fromkeys(LABELS, 0)
+    for p in pairs:
+        if p.a not in known or p.b not in known:
+            absent.append(p)
+            continue
+        counts[p.label] += 1
+        together = bool(holders.get(p.a, set()) & holders.get(p.b, set()))
+        if p.label == "DIFFERENT" and together:
+            merged.append(p)
+        elif p.label == "SAME" and not together:
+            missed.append(p)
+    return PairEvaluation(counts["SAME"], counts["DIFFERENT"], counts["UNSURE"], merged, missed, absent)
