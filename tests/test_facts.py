@@ -108,3 +108,18 @@ def test_a_headline_names_whom_the_text_is_about():
     about_diamond = subjects(["diamond shamrock raises crude postings"], other, 5)
     assert about_diamond and not mentions(about_diamond, body)
     assert subjects([], body, 5) == set()
+
+
+def test_a_figure_keeps_what_it_counts():
+    """6 pct and 6 bln dlrs are other facts; $28.5m and 28.5 mln dlrs one; a figure given without
+    its unit agrees with the same digits in any unit."""
+    assert figures("funds at 6 pct") != figures("arranged 6 bln dlrs")
+    assert figures("to pay $28.5m") == figures("to pay 28.5 mln dlrs")
+    assert figures("trading at six pct") == figures("trading at 6 pct")
+    assert figures("Four others said so") == []  # a number word counts only before a unit or scale
+    with_unit = _segments("Federal funds traded at 6 pct, dealers said on the day.")
+    without = _segments("Federal funds traded at 6, dealers said on the day.")
+    other = _segments("The Fed arranged 6 bln dlrs of repurchases, dealers said on the day.")
+    assert agreement(with_unit, without, [(0, 0)]).figures_missing == 0
+    assert agreement(without, with_unit, [(0, 0)]).figures_missing == 0
+    assert agreement(with_unit, other, [(0, 0)]).figures_missing == 1

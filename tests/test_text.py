@@ -279,3 +279,13 @@ def test_shingle_hashes_count_the_same_grams_as_shingles():
     assert len(shingle_hashes(["a", "b"], 3)) == 1
     assert len(shingle_hashes([], 3)) == 0
     assert shingle_hashes(["b", "a", "c"], 3)[0] != shingle_hashes(["a", "b", "c"], 3)[0]
+
+
+def test_a_wire_lede_full_of_figures_is_prose():
+    """Figures are not words: a lede that states its terms in numbers still reads as prose."""
+    lede = tokenize(
+        "MEPC Plc is issuing a 75 mln stg eurobond due April 15, 2004 paying 9-7/8 pct and priced "
+        "at 99-5/8 pct, lead manager County Natwest Capital Markets said."
+    )
+    assert is_prose(lede)
+    assert not is_prose(tokenize("Home | World | Markets | 2004 | 15 | 75 | Contact us"))

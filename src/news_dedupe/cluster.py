@@ -156,13 +156,13 @@ def build_clusters(
                     continue
                 # its neighbours that no star holds yet (or pages, which belong to every story)
                 free = {n for n in verified.neighbours(doc) & group if n not in placed or n in composite}
-                found = [
+                joined = [
                     c
                     for c in _stars(sorted({doc} | free), composite, profiles, memo, config, verified)
                     if doc in c.ids
                 ]
-                stars.extend(found)
-                placed.update(m.id for c in found for m in c.members)
+                stars.extend(joined)
+                placed.update(m.id for c in joined for m in c.members)
             stars.extend(_copies(stars, profiles, memo, config))
             for c in stars:
                 clusters.setdefault(tuple(sorted(c.ids)), c)

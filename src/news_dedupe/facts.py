@@ -32,10 +32,21 @@ _NUMBER = regex.compile(
     r"(?<![\p{L}\p{N}])(?:"
     r"(?P<digits>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?:[- ](?P<num>\d{1,2})/(?P<den>\d{1,3}))?"
     r"|(?P<word>one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
-    r"|forty|fifty|a)(?=[ -](?:hundred|thousand|million|mln|billion|bln|trillion)\b)"
+    r"|forty|fifty|a)(?=[ -](?:hundred|thousand|million|mln|billion|bln|trillion|pct|percent|per\s?cent"
+    r"|dlrs?|dollars?|cts?|cents?)\b)"
     r")",
     regex.IGNORECASE,
 )
+# What a figure counts, when the text says: money, a percentage or cents ("6 pct" and "6 bln dlrs"
+# are other facts; "$28.5m" and "28.5 mln dlrs" one).
+_MONEY_BEFORE = regex.compile(r"(?:[$£€¥]|\b(?:US|C|A|NZ|HK)\$)\s*$")
+_UNIT_AFTER = regex.compile(
+    r"\s*(?:-?(?:hundred|thousand|million|mln|mn|billion|bln|bn|trillion|[mbk])\b\s*)?"
+    r"(?P<unit>%|pct\b|percent\b|per\s?cent\b|cts?\b|cents?\b|(?:us\s|u\.s\.\s|[a-z]{1,3}\s)?"
+    r"(?:dlrs?|dollars?|stg|sterling|pounds?|yen|marks?|francs?|crowns?|guilders?|lire|euros?|rupees?)\b)?",
+    regex.IGNORECASE,
+)
+UNITS = {"%": 1, "$": 2, "c": 3}
 _WORDS = dict(
     a=1, one=1, two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10,
     eleven=11, twelve=12, fifteen=15, twenty=20, thirty=30, forty=40, fifty=50,
@@ -84,8 +95,20 @@ def figures(text: str) -> list[str]:
                 value += int(m["num"]) / int(m["den"])
         else:
             value = _WORDS[m["word"].lower()]
-        out["#" + _digits(value)] = None
+        out["#" + _digits(value) + _unit(text, m.start(), m.end())] = None
     return list(out)
+
+
+def _unit(text: str, start: int, end: int) -> str:
+    """`%`, `$` (any money) or `c` (cents) for the figure at text[start:end], or ""."""
+    if _MONEY_BEFORE.search(text, 0, start):
+        return "$"
+    unit = (_UNIT_AFTER.match(text, end)["unit"] or "").casefold()
+    if not unit:
+        return ""
+    if unit in ("%", "pct", "percent") or unit.startswith("per"):
+        return "%"
+    return "c" if unit.startswith(("ct", "cent")) else "$"
 
 
 def names(text: str, stem_length: int) -> list[str]:
@@ -134,8 +157,22 @@ _WORD_KEYS: Memo[str, str] = Memo(word_key)
 
 
 def _code(fact: str) -> int:
-    # the key alone is hashed: a name and the same word used plainly differ in the kind bits only
+    # the key alone is hashed: a name and the same word used plainly differ in the kind bits only;
+    # a figure keeps its unit in the next two bits, so that one without could match any
+    if fact[0] == "#" and fact[-1] in UNITS:
+        return (stable_hash32(fact[1:-1]) & ~15) | UNITS[fact[-1]] << 2 | NUMBER
+    if fact[0] == "#":
+        return (stable_hash32(fact[1:]) & ~15) | NUMBER
     return (stable_hash32(fact[1:]) & ~3) | _KINDS[fact[0]]
+
+
+def _stated(figure: int, facts: set[int]) -> bool:
+    """Whether `facts` state `figure`: the same digits in the same unit, or with no unit said
+    on either side."""
+    bare = figure & ~12
+    if figure != bare:
+        return figure in facts or bare in facts
+    return any(bare | unit << 2 in facts for unit in range(4))
 
 
 # Each fact's code, computed once per process.
@@ -189,7 +226,7 @@ def agreement(
     for f in in_short:
         if f & 3 == NUMBER:
             counts[0] += 1
-            counts[1] += f not in in_long
+            counts[1] += not _stated(f, in_long)
     for facts, other in ((set(mine), in_long), (set(theirs), in_short)):
         for f in facts:
             kind = f & 3
