@@ -54,12 +54,16 @@ _WORDS = dict(
 # A word: letters and digits, with inner apostrophes, dots (U.S.), ampersands and hyphens.
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*\.?")
 # What comes right before a word that opens a sentence.
-_OPENS = regex.compile(r"(?:^|(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)$")  # not after an initial (E.F.)
+_CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Lu}[\p{L}\p{N}]*(?:['’.&-][\p{L}\p{N}]+)*\.?")
+_LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Ll}")
+_NEXT_CAPITAL = regex.compile(r"[ \t]+\p{Lu}")  # the next word capitalised, only a space between
+_OPENS = regex.compile(r"(?:(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)$")  # not after an initial (E.F.)
 # Words capitalised in names that name nobody in particular: company forms and titles.
 GENERIC_NAMES = frozenset(
     "inc corp co ltd plc llc ag sa nv bv group company mr mrs ms dr sir reuter reuters".split()  # noqa: SIM905
 )
 _DROP = str.maketrans("", "", "aeiouyhw'.-")
+_RUNS = regex.compile(r"(.)\1+")
 
 NUMBER, NAME, WORD = 1, 2, 0
 _KINDS = {"#": NUMBER, "@": NAME, "~": WORD}
@@ -69,7 +73,7 @@ def skeleton(word: str) -> str:
     """A word's consonants, lower case, each run of one letter once: respellings and
     transliterations mostly keep them (Niyazov and Niiazov are both `nsv`)."""
     folded = word.casefold().replace("q", "k").replace("c", "k").replace("z", "s").translate(_DROP)
-    return regex.sub(r"(.)\1+", r"\1", folded)
+    return _RUNS.sub(r"\1", folded)
 
 
 def word_key(stem: str) -> str:
@@ -116,44 +120,49 @@ def names(text: str, stem_length: int) -> list[str]:
 
     A word capitalised only because it opens a sentence names nothing (`Earlier`, `Dealers`)
     unless the next word is capitalised too (`New Jersey`); a line in title case or capitals (a
-    headline) names nothing either: every word of it is capitalised.
+    headline) names nothing either: every word of it is capitalised, function words too.
     """
-    words = list(_WORD.finditer(text))
-    if not words or _headline(words):
+    capitals = list(_CAPITALISED.finditer(text))
+    if not capitals:
         return []
+    lower = len(_LOWER_WORD.findall(text))
+    function = sum(c.group().casefold() in STOPWORDS for c in capitals[1:])
+    if len(capitals) > 0.85 * (len(capitals) + lower) or function >= 2:
+        return []  # a headline
+    first = _WORD.search(text)
     out: dict[str, None] = {}
-    for k, w in enumerate(words):
-        word = w.group()
-        if not word[0].isupper():
+    for c in capitals:
+        start = c.start()
+        # what precedes the word, a few characters of it, says whether it opens a sentence
+        opens = first is not None and start == first.start() or _OPENS.search(text[max(0, start - 8) : start])
+        if opens and not _NEXT_CAPITAL.match(text, c.end()):
             continue
-        if _OPENS.search(text, 0, w.start()):
-            after = words[k + 1] if k + 1 < len(words) else None
-            if after is None or not after.group()[0].isupper() or text[w.end() : after.start()].strip():
-                continue
+        word = c.group()
         plain = word.replace("’", "'").removesuffix("'s").removesuffix("'S").replace(".", "").replace("'", "")
         plain = plain.casefold()
         if len(plain) < 2 or plain in GENERIC_NAMES or plain in STOPWORDS:
             continue
-        out["@" + word_key(plain[:stem_length])] = None
+        out["@" + _WORD_KEYS[plain[:stem_length]]] = None
     return list(out)
-
-
-def _headline(words: list[regex.Match[str]]) -> bool:
-    """A line in title case or capitals: function words capitalised too, or nearly every word."""
-    letters = [w.group() for w in words if w.group()[0].isalpha()]
-    capital = [w for w in letters if w[0].isupper()]
-    function = sum(w.casefold() in STOPWORDS for w in capital[1:])
-    return len(capital) > 0.85 * len(letters) or function >= 2
 
 
 def segment_facts(text: str, content_stems: Iterable[str], stem_length: int) -> tuple[str, ...]:
     """Figures, names and content words of one sentence-sized segment (`content_stems`: its
     stemmed words other than function words)."""
-    words = dict.fromkeys("~" + _WORD_KEYS[s] for s in content_stems if not s.isdigit())
-    return (*figures(text), *names(text, stem_length), *words)
+    words = dict.fromkeys(map(_WORD_FACTS.__getitem__, content_stems))
+    words.pop("", None)
+    found = figures(text) if _MAYBE_FIGURE.search(text) else []
+    return (*found, *names(text, stem_length), *words)
 
 
+# Each distinct stem's key, and its fact as a word ("" for a figure), computed once per process.
 _WORD_KEYS: Memo[str, str] = Memo(word_key)
+_WORD_FACTS: Memo[str, str] = Memo(lambda s: "" if s.isdigit() else "~" + _WORD_KEYS[s])
+# A segment without any of these states no figure (most prose): `figures` is not asked.
+_MAYBE_FIGURE = regex.compile(
+    r"\d|hundred|thousand|million|mln|billion|bln|trillion|pct|percent|per\s?cent|dlr|dollar|cts|cent",
+    regex.IGNORECASE,
+)
 
 
 def _code(fact: str) -> int:
