@@ -154,8 +154,14 @@ def build_clusters(
             for doc in sorted(group - placed):
                 if doc in placed:
                     continue
-                # its neighbours that no star holds yet (or pages, which belong to every story)
-                free = {n for n in verified.neighbours(doc) & group if n not in placed or n in composite}
+                # its neighbours that no star holds yet (or pages, which belong to every story, and
+                # longer texts, which may carry it)
+                size = _sizes(profiles)
+                free = {
+                    n
+                    for n in verified.neighbours(doc) & group
+                    if n not in placed or n in composite or size(n) > size(doc)
+                }
                 joined = [
                     c
                     for c in _stars(sorted({doc} | free), composite, profiles, memo, config, verified)
@@ -265,6 +271,7 @@ def _stars(
         local = _Claims(ids, composite, profiles, verified)
     out = []
     remaining = dict.fromkeys(ids)  # in order, removed from at any place
+    size = _sizes(profiles)
     while len(remaining) > 1:
         if local is not None:
             original = local.next_original(remaining)
@@ -272,9 +279,10 @@ def _stars(
         else:
             original = choose_original(list(remaining), composite, profiles, score, config)
             near = ids
-        # a page that carries two stories belongs to both stars; any other text is a version of
-        # one story at most (a template's one shared sentence verifies against many notices)
-        near = [d for d in near if d in remaining or d in composite]
+        # a page that carries two stories belongs to both stars, and so does a text longer than
+        # the original (it may carry it whole); a shorter one is a version of one story at most
+        # (a template's one shared sentence verifies against many notices)
+        near = [d for d in near if d in remaining or d in composite or size(d) > size(original)]
         read = local.members if local is not None else profiles  # each read once when local
         members = [Member(original, "original", None)]
         for doc in near:
@@ -391,6 +399,13 @@ def _contest(ids: list[str], composite: set[str]) -> tuple[list[str], list[str]]
     # fixed, order-independent sample of the group.
     others = ids if len(ids) <= MAX_EXACT_GROUP else ids[:: -(-len(ids) // MAX_EXACT_GROUP)]
     return eligible, others
+
+
+def _sizes(profiles: Mapping[str, Profile]) -> Callable[[str], int]:
+    """Each document's size in prose tokens, read without its profile where the mapping allows
+    (`spill.ProfileView.size`)."""
+    size = getattr(profiles, "size", None)
+    return size if callable(size) else lambda d: profiles[d].size
 
 
 class _neg(str):
