@@ -140,6 +140,7 @@ def build_clusters(
                 groups[root].add(doc)
     del uf, regions
     verified = _Verified(by_doc)
+    size = _sizes(profiles)
     clusters: dict[tuple[str, ...], Cluster] = {}
     for batch, wanted in _batches(list(groups.values()), composite):
         memo = _Memo(score, (p for group in batch for doc in group for p in by_doc[doc]))
@@ -156,7 +157,6 @@ def build_clusters(
                     continue
                 # its neighbours that no star holds yet (or pages, which belong to every story, and
                 # longer texts, which may carry it)
-                size = _sizes(profiles)
                 free = {
                     n
                     for n in verified.neighbours(doc) & group

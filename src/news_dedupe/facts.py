@@ -5,14 +5,16 @@ garbled; a templated report about another issuer or period, or a follow-up, reus
 with other facts. Verification compares what two texts state, not only how they word it.
 
 Each prose segment gets a tuple of facts, short strings whose first character is their kind:
-- `#` a figure, as its significant digits without scale: `1,650,000` and `1.65 mln` are both
-  `#165`, `one billion` is `#1`, `6-1/8` is `#6125` (a spun copy writes "28.5 thousand" for
-  "28.5m": the digits survive, the scale word does not);
+- `#` a figure, as its significant digits without scale, then its unit when the text gives one
+  (`$` money, `%`, `c` cents): `1,650,000` and `1.65 mln` are both `#165`, `one billion dlrs` is
+  `#1$`, `6-1/8 pct` is `#6125%` (a spun copy writes "28.5 thousand" for "28.5m": the digits
+  survive, the scale word does not);
 - `@` a name: a capitalised word that does not merely open a sentence (`Amplicon`, `Hertz`,
   `Monday`), as the consonant skeleton of its stem, so respellings (Niyazov, Niiazov) agree;
 - `~` a content word, keyed the same way: a name counts as found in the other text when that
   text uses the word at all, capitalised or not.
-A spill keeps each fact as a 32-bit code whose low two bits keep the kind (`code`).
+A spill keeps each fact as a 32-bit code whose low two bits keep the kind and, for a figure, the
+next two its unit (`codes`).
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ _WORDS = dict(
 )  # fmt: skip
 # A word: letters and digits, with inner apostrophes, dots (U.S.), ampersands and hyphens.
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*\.?")
-# What comes right before a word that opens a sentence.
 _CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Lu}[\p{L}\p{N}]*(?:['’.&-][\p{L}\p{N}]+)*\.?")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Ll}")
 _NEXT_CAPITAL = regex.compile(r"[ \t]+\p{Lu}")  # the next word capitalised, only a space between
+# What comes right before a word that opens a sentence.
 _OPENS = regex.compile(r"(?:(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)$")  # not after an initial (E.F.)
 # Words capitalised in names that name nobody in particular: company forms and titles.
 GENERIC_NAMES = frozenset(

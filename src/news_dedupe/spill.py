@@ -325,7 +325,7 @@ def pack(p: Profile) -> Packed:
         ),
         " ".join(chain.from_iterable(p.stems)),
         np.asarray(p.shingles, dtype=np.uint32).tobytes()
-        + np.array(codes(list(chain.from_iterable(figures))), dtype=np.uint32).tobytes(),
+        + np.array(codes(chain.from_iterable(figures)), dtype=np.uint32).tobytes(),
         " ".join(p.content),
         heads,
     )
