@@ -563,7 +563,7 @@ def test_ctrl_c_with_jobs_prints_no_traceback(tmp_path, seed_docs):
     script = textwrap.dedent(
         f"""
         import os, signal, sys, time
-        import news_dedupe.pipeline as pipeline
+        import news_dedupe.verification as pipeline
         from news_dedupe.cli import main
 
         parent, real = os.getpid(), pipeline.verify_duplicate

@@ -233,7 +233,7 @@ class Terminal(io.StringIO):
 def test_progress_shows_percent_and_time_left_on_a_terminal(monkeypatch):
     """On a terminal, a stage with a known total shows its count, share done and time left at
     its pace so far; off a terminal nothing is written."""
-    from news_dedupe import cli as cli_module
+    from news_dedupe import cli_common as cli_module
 
     clock = iter([100.0, 110.0, 130.0])
     monkeypatch.setattr(cli_module.time, "monotonic", lambda: next(clock))

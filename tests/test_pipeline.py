@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from news_dedupe import candidates as candidates_module
 from news_dedupe import index as index_module
 from news_dedupe import pipeline
+from news_dedupe import verification as verification_module
 from news_dedupe.cluster import RELATIONS
 from news_dedupe.config import PRESETS, Config
 from news_dedupe.document import Document
@@ -391,7 +393,7 @@ def test_parallel_verification_gives_the_same_report(seed_docs, case_docs, monke
     docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
     docs = list({d.id: d for d in docs}.values())  # the page case carries a seed
     serial = to_json(find_duplicates(docs, jobs=1))
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_PAIRS", 1)
+    monkeypatch.setattr(verification_module, "PARALLEL_MIN_PAIRS", 1)
     assert to_json(find_duplicates(docs, jobs=2)) == serial
 
 
@@ -401,7 +403,7 @@ def test_joins_on_two_processes_after_one_another_give_the_same_report(seed_docs
     docs = [*seed_docs.values(), *case_docs["page"].values(), *case_docs["chrome"].values()]
     docs = list({d.id: d for d in docs}.values())
     serial = to_json(find_duplicates(docs, jobs=1))
-    monkeypatch.setattr(pipeline, "LEDE_WORKER_MAX_DOCS", 0)
+    monkeypatch.setattr(candidates_module, "LEDE_WORKER_MAX_DOCS", 0)
     monkeypatch.setattr(index_module, "PART_BUDGET", 5)  # many parts, for the helper to share
     joined_by = []
     real = index_module._Helper.__init__
@@ -427,13 +429,13 @@ def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(monkeypatch, 
     profiles = [profile("source", RESTATED[0], config), profile("summary", RESTATED[1], config)]
     rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]  # only the ledes meet
     ran_in = tmp_path / "pid"
-    real = pipeline._lede_codes
+    real = candidates_module._lede_codes
 
     def recording(*args):
         ran_in.write_text(str(os.getpid()))
         return real(*args)
 
-    monkeypatch.setattr(pipeline, "_lede_codes", recording)
+    monkeypatch.setattr(candidates_module, "_lede_codes", recording)
     assert candidate_pairs(profiles, rare, config, jobs=2) == [(0, 1)]
     assert int(ran_in.read_text()) != os.getpid()
 
@@ -444,7 +446,7 @@ def test_ledes_matched_on_a_forked_worker_give_the_same_candidates(monkeypatch, 
             os._exit(1)
         return recording(*args)
 
-    monkeypatch.setattr(pipeline, "_lede_codes", dies_when_forked)
+    monkeypatch.setattr(candidates_module, "_lede_codes", dies_when_forked)
     assert candidate_pairs(profiles, rare, config, jobs=2) == [(0, 1)]
     assert int(ran_in.read_text()) == os.getpid()
 
@@ -489,7 +491,7 @@ def test_vectorised_rare_overlap_decides_as_the_set_one():
         )
 
     expected = [overlap(rare[int(c >> 32)], rare[int(c & 0xFFFFFFFF)]) for c in codes]
-    assert pipeline._overlapping(rare, codes).tolist() == expected
+    assert candidates_module._overlapping(rare, codes).tolist() == expected
     assert 0 < sum(expected) < len(expected)
 
 
@@ -522,10 +524,10 @@ def test_an_overfull_lede_bucket_or_a_single_shared_lede_band_proposes_nothing(
     profiles = [profile("source", RESTATED[0], config), profile("summary", RESTATED[1], config)]
     rare = [{"dover", "calai", "chann"}, {"dovr", "calay", "chanl"}]
     assert candidate_pairs(profiles, rare, config) == [(0, 1)]
-    monkeypatch.setattr(pipeline, "LEDE_BUCKET_CAP", 1)  # every shared bucket holds 2
+    monkeypatch.setattr(candidates_module, "LEDE_BUCKET_CAP", 1)  # every shared bucket holds 2
     assert candidate_pairs(profiles, rare, config) == []
-    monkeypatch.setattr(pipeline, "LEDE_BUCKET_CAP", 2)
-    monkeypatch.setattr(pipeline, "MIN_LEDE_BANDS", config.lsh_bands + 1)
+    monkeypatch.setattr(candidates_module, "LEDE_BUCKET_CAP", 2)
+    monkeypatch.setattr(candidates_module, "MIN_LEDE_BANDS", config.lsh_bands + 1)
     assert candidate_pairs(profiles, rare, config) == []
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from .cli import (
+from .cli_common import (
     EXIT_DUPLICATES,
     Messages,
     Output,
@@ -509,15 +509,3 @@ def register(group: click.Group) -> None:
     """Add `check` and `index` to the `dedupe` group."""
     group.add_command(check_command)
     group.add_command(index_group)
-
-
-def _ensure_registered() -> None:
-    """cli.py registers these commands when it is imported first; when this module is, cli.py's
-    attempt meets this module half-initialised and gives up quietly, so register here too
-    (adding a command twice replaces it with itself)."""
-    from . import cli as cli_module
-
-    register(cli_module.cli)
-
-
-_ensure_registered()

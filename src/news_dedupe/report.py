@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .cluster import Cluster, Member
-from .pipeline import Report
+from .result import Report
 from .texts import fit, headline
 
 SCHEMA_VERSION = 1

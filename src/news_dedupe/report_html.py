@@ -30,8 +30,8 @@ from markupsafe import Markup
 
 from . import __version__
 from .cluster import RELATIONS
-from .pipeline import Report
 from .report import dropped, member_dict
+from .result import Report
 from .texts import headline, prose_spans
 
 # A text longer than this is shown cut (with a note): a 100 MB page would freeze the comparison.
