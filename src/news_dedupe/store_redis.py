@@ -22,14 +22,13 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .config import Config
 from .errors import StoreError
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS
-from .pipeline import Progress
-from .store import (
+from .store_base import (
     AddResult,
     Guard,
     Hits,
@@ -48,7 +47,10 @@ from .store import (
     stored_bands,
     unpack_keys,
 )
-from .verify import Profile
+
+if TYPE_CHECKING:
+    from .pipeline import Progress
+    from .verify import Profile
 
 try:
     import redis
