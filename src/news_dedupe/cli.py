@@ -30,9 +30,9 @@ from .config import Config
 from .errors import DedupeError
 from .evaluate import LabelledPair
 from .loader import LoadOptions
-from .pipeline import Report, find_duplicates
+from .pipeline import ENGINES, Report, find_duplicates
 from .report import FORMATS, dropped, member_ids, render_chunks
-from .texts import spool_for
+from .texts import TextSpool, spool_for
 
 __all__ = ["EXIT_DUPLICATES", "EXIT_ERROR", "EXIT_INTERRUPTED", "Messages", "cli", "main"]
 
@@ -104,6 +104,18 @@ def cli() -> None:
     show_default="all cores",
     help="Processes for profiling and verification; the report is the same for any number.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="local",
+    show_default=True,
+    help="Where the stages run: this machine, or a Dask cluster (extra `dask`); the same report.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="The Dask scheduler (tcp://host:8786); without it --engine dask starts --jobs local workers.",
+)
 @input_options
 @detection_options
 @click.option("-v", "--verbose", is_flag=True, help="Show the configuration and input details on stderr.")
@@ -116,6 +128,8 @@ def find_command(
     write_unique: str | None,
     fail_on_duplicates: bool,
     jobs: int,
+    engine: str,
+    scheduler: str | None,
     load: LoadOptions,
     preset: str,
     verbose: bool,
@@ -126,12 +140,18 @@ def find_command(
     messages = Messages(verbose, quiet)
     messages.info(f"config: preset={preset} {config}")
     _check_unique_path(write_unique, output)
-    docs = read_documents(paths, messages, load)
+    if scheduler and engine != "dask":
+        raise DedupeError("--scheduler needs --engine dask")
     spool = spool_for(fmt, write_unique is not None)  # the texts the report or --write-unique need
     if spool is not None:
         click.get_current_context().call_on_close(spool.close)
-        docs = spool.tap(docs)
-    report = find_duplicates(docs, config, progress=messages.progress, jobs=jobs)
+    if engine == "dask":
+        report = _find_on_dask(paths, load, config, messages, spool, scheduler, jobs)
+    else:
+        docs = read_documents(paths, messages, load)
+        if spool is not None:
+            docs = spool.tap(docs)
+        report = find_duplicates(docs, config, progress=messages.progress, jobs=jobs)
     report.close()  # nothing here scores again: the profiles' file is closed before rendering
     report.skipped = messages.skipped
     for doc_id in report.too_short:
@@ -150,6 +170,35 @@ def find_command(
     Output(output).write(render_chunks(report, fmt, texts))
     if fail_on_duplicates and report.clusters:
         sys.exit(EXIT_DUPLICATES)
+
+
+def _find_on_dask(
+    paths: tuple[str, ...],
+    load: LoadOptions,
+    config: Config,
+    messages: Messages,
+    spool: TextSpool | None,
+    scheduler: str | None,
+    jobs: int,
+) -> Report:
+    """`find` on a Dask cluster: the one at `scheduler`, else `jobs` local workers for this run."""
+    from .dask_engine import SPOOL_HEADLINE, SPOOL_NONE, SPOOL_TEXT, dask_client, find_duplicates_dask
+
+    with dask_client(scheduler, jobs) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        messages.info(f"dask: {workers} workers, dashboard {client.dashboard_link}")
+        mode = SPOOL_NONE if spool is None else SPOOL_HEADLINE if spool.headlines_only else SPOOL_TEXT
+        return find_duplicates_dask(
+            paths,
+            load,
+            config,
+            client=client,
+            progress=messages.progress,
+            warn=messages.warn,
+            keep=spool.tap if spool is not None else None,
+            spool=mode,
+            jobs=jobs,
+        )
 
 
 def _check_unique_path(write_unique: str | None, output: str | None) -> None:

@@ -8,7 +8,7 @@ joined with both profiles and verified (`verification`) -> clusters (`clustering
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from . import memory
 from .briefs import attach_briefs, match_briefs
@@ -25,6 +25,7 @@ from .clustering import cluster_verified, place_briefs, verify_and_cluster
 from .config import Config
 from .document import Document
 from .explain import Explanation, explain_pair
+from .loader import LoadOptions, LoadWarning, flag_large, load
 from .profiling import PROFILE_CHUNK, Profiled, profile_documents, profile_parallel
 from .result import Progress, Report
 from .sketches import (
@@ -69,7 +70,9 @@ __all__ = [
     "chrome_segments",
     "cluster_verified",
     "explain_pair",
+    "detect",
     "find_duplicates",
+    "find_in_files",
     "glancer",
     "glances",
     "lead_words",
@@ -100,6 +103,20 @@ def find_duplicates(
     vocabulary = Vocabulary()
     spill = ProfileSpill(vocabulary, tmpdir)
     profiled = profile_parallel(documents, config, jobs, progress, spill=spill)
+    return detect(profiled, vocabulary, config, progress, jobs)
+
+
+def detect(
+    profiled: Profiled,
+    vocabulary: Vocabulary,
+    config: Config,
+    progress: Progress | None = None,
+    jobs: int = 1,
+) -> Report:
+    """Every stage after profiling, over the profiles of a finished spill coded in `vocabulary`:
+    sketches, candidate pairs, verification, clusters, briefs. Both engines end here."""
+    spill = profiled.profiles
+    assert isinstance(spill, ProfileSpill)
     too_short, read, briefs, sources = profiled.too_short, profiled.read, profiled.briefs, profiled.sources
     if progress:
         progress("read", read, read)
@@ -130,3 +147,36 @@ def find_duplicates(
         verified=confirmed,
         detector=detector,
     )
+
+
+ENGINES = ("local", "dask")
+
+
+def find_in_files(
+    paths: Sequence[str],
+    options: LoadOptions | None = None,
+    config: Config | None = None,
+    *,
+    engine: str = "local",
+    scheduler: str | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    warn: Callable[[LoadWarning], None] | None = None,
+    tmpdir: str | None = None,
+) -> Report:
+    """`find_duplicates` of the documents in `paths` (files, folders, globs), on the local engine
+    or on Dask (`engine="dask"`: the cluster at `scheduler`, else a LocalCluster of `jobs`
+    workers started and stopped here); the same report either way."""
+    config = config or Config()
+    options = options or LoadOptions()
+    if engine == "local":
+        docs = flag_large(load(list(paths), options, warn=warn), warn, config.max_segments)
+        return find_duplicates(docs, config, progress, jobs, tmpdir)
+    if engine != "dask":
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {engine!r}")
+    from .dask_engine import dask_client, find_duplicates_dask
+
+    with dask_client(scheduler, jobs) as client:
+        return find_duplicates_dask(
+            paths, options, config, client=client, progress=progress, warn=warn, jobs=jobs, tmpdir=tmpdir
+        )
