@@ -9,9 +9,11 @@ N documents against both indexes and compares the two JSON reports: the same ans
 
     python benchmarks/redis_bytes.py /tmp/redis_b/r.jsonl              # every document
     python benchmarks/redis_bytes.py /tmp/redis_b/r.jsonl --docs 1000 --check 300
+    python benchmarks/redis_bytes.py ../shared/corpora/bbc-fulltext/bbc      # 2,226 files
 
-CORPUS is JSON Lines (id, text), e.g. what shared/bench/make_raw_reuters.py writes. One JSON
-line with every number goes to stdout, a summary to stderr.
+CORPUS is JSON Lines (id, text), e.g. what shared/bench/make_raw_reuters.py writes, or a folder
+whose every file is indexed (without --docs or --check). One JSON line with every number goes
+to stdout, a summary to stderr.
 """
 
 from __future__ import annotations
@@ -113,14 +115,19 @@ def main() -> int:
     ap.add_argument("--work", help="folder for the index and the corpus parts (default: a temporary one)")
     args = ap.parse_args()
 
-    with open(args.corpus, encoding="utf-8") as fh:
-        lines = fh.readlines()
-    n_docs = args.docs or len(lines)
     work = pathlib.Path(args.work or tempfile.mkdtemp(prefix="redis-bytes-"))
     work.mkdir(parents=True, exist_ok=True)
     indexed, checked = work / "indexed.jsonl", work / "checked.jsonl"
-    indexed.write_text("".join(lines[:n_docs]), encoding="utf-8")
-    checked.write_text("".join(lines[n_docs : n_docs + args.check]), encoding="utf-8")
+    if os.path.isdir(args.corpus):  # a folder: every file in it, indexed as `dedupe` reads it
+        if args.docs or args.check:
+            raise SystemExit("--docs and --check take a JSON Lines corpus, not a folder")
+        indexed, n_docs = pathlib.Path(args.corpus), 0
+    else:
+        with open(args.corpus, encoding="utf-8") as fh:
+            lines = fh.readlines()
+        n_docs = args.docs or len(lines)
+        indexed.write_text("".join(lines[:n_docs]), encoding="utf-8")
+        checked.write_text("".join(lines[n_docs : n_docs + args.check]), encoding="utf-8")
     db = work / "index.db"
     for p in (db, db.with_name("index.db-wal"), db.with_name("index.db-shm")):
         p.unlink(missing_ok=True)
