@@ -103,6 +103,7 @@ def main() -> None:
             print(f"running {engine} with {jobs} ...", file=sys.stderr, flush=True)
             results.append(run(opts.corpus, engine, int(jobs), out))
             reports.append(out)
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # each run as it ends
         same = all(filecmp.cmp(reports[0], r, shallow=False) for r in reports[1:])
     print(f"corpus: {opts.corpus}; reports byte-identical: {same}\n")
     print("| engine | jobs | wall s | peak RSS by process (MB) | sum of peaks MB |")

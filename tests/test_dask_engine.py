@@ -169,3 +169,29 @@ def test_scheduler_needs_the_dask_engine(runner, seeds_path: Path) -> None:
     result = runner.invoke(cli, ["find", str(seeds_path), "--scheduler", "tcp://127.0.0.1:1"])
     assert result.exit_code == EXIT_ERROR
     assert result.stderr == "error: --scheduler needs --engine dask\n"
+
+
+def test_ctrl_c_stops_the_cluster_and_exits_130(dev_corpus: Path) -> None:
+    """Ctrl-C while the workers run: the LocalCluster the run started is stopped, exit 130."""
+    import subprocess
+    import sys
+    import time
+
+    psutil = pytest.importorskip("psutil")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from news_dedupe.cli import main; main()", "find", str(dev_corpus)]
+        + ["--engine", "dask", "--jobs", "2", "-q"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal leaves it
+    )
+    deadline = time.monotonic() + 30
+    kids: list = []
+    while len(kids) < 2 and time.monotonic() < deadline:  # the two workers have started
+        time.sleep(0.2)
+        kids = psutil.Process(proc.pid).children(recursive=True)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(60) == 130
+    assert proc.stderr is not None and proc.stderr.read().decode() == "interrupted\n"
+    time.sleep(1)
+    assert not [k for k in kids if k.is_running() and k.status() != psutil.STATUS_ZOMBIE]

@@ -143,6 +143,8 @@ class Messages:
             text = f"read {done:,} documents" + (" - finding candidates" if total else "")
         elif stage == "candidates":
             text = f"verifying {done:,} candidate pairs"
+        elif stage.startswith("dask "):  # a stage of the Dask engine: its tasks done
+            text = f"{stage[5:]}: {done:,} of {total:,} tasks"
         else:
             text = f"verified {done:,} of {total:,} pairs"
         if 0 < done < total:

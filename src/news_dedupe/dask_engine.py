@@ -1,45 +1,84 @@
-"""The Dask engine: the same stages as the local engine, with the reading and profiling of the
-input spread over the workers of a Dask cluster (`pip install 'news-dedupe[dask]'`).
+"""The Dask engine: the local engine's stages on the workers of a Dask cluster, the same report
+byte for byte (`pip install 'news-dedupe[dask]'`).
 
-Each input file is a partition, read by a worker with the local engine's loader (same ids, same
-bad-input policy: the loader's `InputError` comes back to the client as itself) and profiled
-there (`profiling.profile_documents`, packed as `spill.pack`); the client writes the packed
-profiles to its `ProfileSpill` in input order and runs every later stage (`pipeline.detect`),
-so the report is byte for byte the local engine's. A task whose worker dies is run again by
-Dask on another one (`distributed.scheduler.allowed-failures`), with the same result.
+Each input file is a partition (a file over SPLIT_BYTES, several), read and profiled by a worker
+with the local engine's loader and profiler (`dask_stages.read_partition`); the profiles stay on
+the workers. The client sees each partition's ids (to number the documents in id order, and to
+rename an id repeated across files as one loader would), the too-short texts and what the report
+needs of each text. Every later stage runs on the workers over partitions, each a function of
+`dask_stages` with the data it needs brought by a shuffle (one `client.submit` a piece):
+
+  rare words (word counts reduced by word; the frequent ones, a small set, sent to every worker)
+  -> sketches and band keys (per partition) -> buckets (entries grouped by band key) -> row
+  limits (grouped by sketch) -> candidate pairs (grouped by first document; ties at the cut of
+  `--candidates-per-doc` fetch the partner's sketch) -> pairs joined with the partner's profile,
+  filtered and verified (at the first document's partition) -> verified pairs to the client,
+  which clusters them with the profiles of the documents in them and attaches the briefs.
+
+A task whose worker dies is run again by Dask (from the tasks it came from), with the same result.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 import os
+import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from itertools import islice, zip_longest
+from itertools import zip_longest
 from typing import Any
 
+import numpy as np
+
+from .cluster import Cluster
+from .clustering import cluster_verified, place_briefs
 from .config import Config
+from .dask_stages import (
+    SPOOL_HEADLINE,
+    SPOOL_NONE,
+    SPOOL_TEXT,
+    Chunk,
+    Read,
+    bucket_pairs,
+    bucket_rows,
+    buckets,
+    count_pairs,
+    count_words,
+    frequent,
+    heads_of,
+    partner_lows,
+    partner_records,
+    partners_wanted,
+    prepare,
+    profiles_of,
+    prose_keys,
+    prose_pairs,
+    read_meta,
+    read_partition,
+    row_keep,
+    sign,
+    ties,
+    verify_part,
+)
 from .document import Document
 from .errors import DedupeError, InputError
-from .loader import LoadOptions, LoadWarning, _expand, _Loader, _walk, file_id, flag_large
-from .pipeline import detect
-from .profiling import PROFILE_CHUNK, Profiled, _pack_chunk
+from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, ROW_PAIRS
+from .loader import LoadOptions, LoadWarning, _expand, _Loader, _walk
 from .result import Progress, Report
-from .spill import Packed, ProfileSpill
-from .texts import headline
-from .vocabulary import Vocabulary
+from .verification import Detector
+from .verify import PairScores
+
+__all__ = ["SPOOL_HEADLINE", "SPOOL_NONE", "SPOOL_TEXT", "dask_client", "find_duplicates_dask", "partitions"]
 
 Warn = Callable[[LoadWarning], None]
-# What the client needs of each text as it is read (`texts.TextSpool`): nothing, the headline, all.
-SPOOL_NONE, SPOOL_HEADLINE, SPOOL_TEXT = 0, 1, 2
-# Partitions submitted ahead of the one the client writes next: bounds what waits on the client.
-AHEAD_PER_WORKER = 2
-
-
 # A file larger than this is read as several partitions (`read_partition`); at most MAX_SPLIT.
 SPLIT_BYTES = 8 << 20
 MAX_SPLIT = 256
+# Documents a home partition holds, about, past two homes a worker (`find_duplicates_dask`).
+DOCS_PER_HOME = 25_000
 
 
 def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
@@ -61,73 +100,6 @@ def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
     return out
 
 
-@dataclass
-class Chunk:
-    """What a worker sends back of PROFILE_CHUNK documents: their packed profiles, the other
-    counts and ids of `profiling.Profiled`, and their ids in read order as the loader gave them,
-    with the id before renaming and where it was read (to rename across files)."""
-
-    packed: list[Packed] = field(default_factory=list)
-    too_short: list[str] = field(default_factory=list)
-    read: int = 0
-    briefs: dict[str, str] = field(default_factory=dict)
-    sources: dict[str, str] = field(default_factory=dict)
-    names: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, raw id, file, place
-    texts: list[str] = field(default_factory=list)  # what the spool keeps of each, in read order
-
-
-class _PartitionLoader(_Loader):
-    """The loader of one file: it records each document's id before and after renaming (the
-    client renames again across files) and says nothing of repeated ids itself."""
-
-    def __init__(self, options: LoadOptions, warn: Warn) -> None:
-        super().__init__(options, warn)
-        self.names: list[tuple[str, str, str, str]] = []
-
-    def _unique(self, ident: str, name: str, place: str) -> str:
-        if ident not in self._ids:
-            self._ids.add(ident)
-            given = ident
-        else:  # as `_Loader._unique`, without the warning: the client gives it
-            n = self._next_suffix.get(ident, 2)
-            while f"{ident}~{n}" in self._ids:
-                n += 1
-            self._next_suffix[ident] = n + 1
-            given = f"{ident}~{n}"
-            self._ids.add(given)
-        self.names.append((given, ident, name, place))
-        return given
-
-
-def read_partition(
-    path: str, folder: str | None, part: int, parts: int, options: LoadOptions, config: Config, spool: int
-) -> tuple[list[LoadWarning], list[Chunk]]:
-    """Stage read + profile on a worker: the documents of one file, or of every `parts`-th chunk
-    of it from chunk `part` on (each partition parses the whole file, so ids, places and
-    warnings are the loader's; parsing costs far less than profiling), profiled in chunks as
-    `profile_parallel` profiles them and packed for the client's spill. The file's warnings come
-    with its first partition only."""
-    warnings: list[LoadWarning] = []
-    chunks: list[Chunk] = []
-    loader = _PartitionLoader(options, warnings.append)
-    loader._ident = file_id(path, folder)
-    docs: Iterator[Document] = flag_large(loader._source(path, path), warnings.append, config.max_segments)
-    number = 0
-    while batch := list(islice(docs, PROFILE_CHUNK)):
-        names, loader.names = loader.names, []
-        mine, number = number % parts == part, number + 1
-        if not mine:
-            continue
-        out = Chunk(names=names)
-        if spool == SPOOL_HEADLINE:
-            out.texts = [headline(d.text) for d in batch]
-        elif spool == SPOOL_TEXT:
-            out.texts = [d.text for d in batch]
-        out.packed, out.too_short, out.read, out.briefs, out.sources = _pack_chunk((batch, config, True))
-        chunks.append(out)
-    return (warnings if part == 0 else []), chunks
-
-
 class _Renamer:
     """Ids unique across files, as one loader reading every file in order gives them: an id
     repeating an earlier file's is renamed (`id~2`), with the loader's warning."""
@@ -135,20 +107,21 @@ class _Renamer:
     def __init__(self, options: LoadOptions, warn: Warn | None) -> None:
         self._loader = _Loader(options, warn)
 
-    def __call__(self, chunk: Chunk) -> None:
+    def __call__(self, chunk: Chunk) -> dict[str, str]:
+        """Rename `chunk`'s ids in place; the ids changed, old to new."""
         renamed = {}
         for given, raw, name, place in chunk.names:
             final = self._loader._unique(raw, name, place)
             if final != given:
                 renamed[given] = final
-        if not renamed:
-            return
-        new = renamed.get
-        chunk.packed = [p._replace(id=new(p.id, p.id)) for p in chunk.packed]
-        chunk.too_short = [new(d, d) for d in chunk.too_short]
-        chunk.briefs = {new(d, d): t for d, t in chunk.briefs.items()}
-        chunk.sources = {new(d, d): s for d, s in chunk.sources.items()}
-        chunk.names = [(new(g, g), raw, name, place) for g, raw, name, place in chunk.names]
+        if renamed:
+            new = renamed.get
+            chunk.long = [new(d, d) for d in chunk.long]
+            chunk.too_short = [new(d, d) for d in chunk.too_short]
+            chunk.briefs = {new(d, d): t for d, t in chunk.briefs.items()}
+            chunk.sources = {new(d, d): s for d, s in chunk.sources.items()}
+            chunk.names = [(new(g, g), raw, name, place) for g, raw, name, place in chunk.names]
+        return renamed
 
 
 @contextmanager
@@ -167,14 +140,26 @@ def dask_client(scheduler: str | None = None, workers: int = 2) -> Iterator[Any]
             except OSError as err:
                 raise DedupeError(f"{scheduler}: cannot reach the Dask scheduler ({err})") from err
         else:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.CRITICAL,
-            )
-            client = Client(cluster)
+            # Ctrl-C while the cluster starts waits until it has started (a cluster half made
+            # cannot be stopped cleanly), then stops it as any other Ctrl-C does
+            pressed: list[int] = []
+            main = threading.current_thread() is threading.main_thread()
+            before = signal.signal(signal.SIGINT, lambda *_: pressed.append(1)) if main else None
+            try:
+                cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=":0",
+                    silence_logs=logging.CRITICAL,
+                )
+                client = Client(cluster)
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, before)
+            if pressed:
+                client.close()
+                raise KeyboardInterrupt
         try:
             yield client
         finally:
@@ -195,59 +180,205 @@ def find_duplicates_dask(
     keep: Callable[[Iterator[Document]], Iterator[Document]] | None = None,
     spool: int = SPOOL_NONE,
     jobs: int = 1,
-    tmpdir: str | None = None,
 ) -> Report:
-    """`pipeline.find_duplicates` of the files `paths`, read and profiled on the workers of
-    `client`; the same report. `keep` (a `TextSpool.tap`) receives each document in input order
-    with what `spool` asks of its text; `jobs` processes of the client verify."""
+    """`pipeline.find_duplicates` of the files `paths` on the workers of `client`: the same
+    report. `keep` (a `TextSpool.tap`) receives each document in input order with what `spool`
+    asks of its text; `jobs` processes of the client score what choosing originals needs."""
     config = config or Config()
     options = options or LoadOptions()
+    submit = functools.partial(client.submit, pure=False)
     units = [(path, folder, k, n) for path, folder, n in partitions(paths) for k in range(n)]
-    vocabulary = Vocabulary()
-    spill = ProfileSpill(vocabulary, tmpdir)
+    n_parts = len(units)
+    reads = [
+        submit(read_partition, path, folder, k, n, options, config, spool) for path, folder, k, n in units
+    ]
+    metas: list[Any] = [submit(read_meta, r) for r in reads]
+
+    # the client: ids in input order (renamed across files), the too-short texts, the spool
     rename = _Renamer(options, warn)
+    renamed: list[dict[str, str]] = [{} for _ in units]
+    long_ids: list[list[str]] = [[] for _ in units]
     too_short: list[str] = []
     briefs: dict[str, str] = {}
     sources: dict[str, str] = {}
     read = 0
-    ahead = AHEAD_PER_WORKER * max(1, len(client.scheduler_info().get("workers", {})))
-    futures: list[Any] = []
-
-    def result(k: int) -> tuple[list[LoadWarning], list[Chunk]]:
-        """Partition k's result, once partitions up to k + ahead are submitted; then dropped."""
-        while len(futures) < min(k + 1 + ahead, len(units)):
-            path, folder, part, parts = units[len(futures)]
-            futures.append(
-                client.submit(read_partition, path, folder, part, parts, options, config, spool, pure=False)
-            )
-        done = futures[k].result()
-        futures[k] = None
-        return done
-
     k = 0
-    while k < len(units):
+    while k < n_parts:
         parts = units[k][3]
-        results = [result(k + j) for j in range(parts)]  # the partitions of one file
-        k += parts
-        for w in results[0][0]:
+        results: list[Read] = [metas[k + j].result() for j in range(parts)]
+        for j in range(parts):
+            metas[k + j] = None
+        for w in results[0].warnings:
             if warn is not None:
                 warn(w)
         # chunk c of the file is partition c % parts's (c // parts)-th
-        chunks = [c for row in zip_longest(*(r[1] for r in results)) for c in row if c is not None]
-        for chunk in chunks:
-            rename(chunk)
+        rows = zip_longest(*([(k + j, c) for c in r.chunks] for j, r in enumerate(results)))
+        for p, chunk in (x for row in rows for x in row if x is not None):
+            renamed[p].update(rename(chunk))
             if keep is not None:
                 texts = chunk.texts or [""] * len(chunk.names)
-                docs = (Document(g, t) for (g, _r, _n, _p), t in zip(chunk.names, texts, strict=True))
-                for _ in keep(docs):
+                passing = (Document(g, t) for (g, _r, _n, _p), t in zip(chunk.names, texts, strict=True))
+                for _ in keep(passing):
                     pass
-            for p in chunk.packed:
-                spill.append(p)
+            long_ids[p].extend(chunk.long)
             too_short.extend(chunk.too_short)
             briefs.update(chunk.briefs)
             sources.update(chunk.sources)
             read += chunk.read
+        k += parts
         if progress:
             progress("read", read, 0)
-    profiled = Profiled(spill.finish(), sorted(too_short), read, briefs, sources)
-    return detect(profiled, vocabulary, config, progress, jobs)
+    too_short.sort()
+
+    # documents numbered in id order over the run, as the local engine's spill orders them
+    every = [d for ids in long_ids for d in ids]
+    n_docs = len(every)
+    order = sorted(range(n_docs), key=every.__getitem__)
+    rank = np.empty(n_docs, dtype=np.int64)
+    rank[np.array(order, dtype=np.int64)] = np.arange(n_docs, dtype=np.int64)
+    # partitions as read are joined into homes of about DOCS_PER_HOME documents (at least two a
+    # worker): every later stage has a task a home, or a task a pair of homes for a shuffle
+    sizes = np.array([len(ids) for ids in long_ids], dtype=np.int64)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    n_homes = max(1, min(n_parts, max(2 * workers, -(-n_docs // DOCS_PER_HOME))))
+    starts = np.cumsum(sizes) - sizes
+    _, group = np.unique(np.minimum(starts * n_homes // max(n_docs, 1), n_homes - 1), return_inverse=True)
+    n_homes = int(group.max()) + 1 if n_parts else 0
+    home_of = np.repeat(group.astype(np.int32), sizes)[order]
+    bounds = np.cumsum(np.concatenate(([0], sizes)))
+    del every, order
+    docs = []
+    for h in range(n_homes):
+        members = np.flatnonzero(group == h).tolist()
+        ranks = np.concatenate([rank[bounds[p] : bounds[p + 1]] for p in members])
+        docs.append(submit(prepare, [reads[p] for p in members], [renamed[p] for p in members], ranks, h))
+    del reads
+    if progress:
+        progress("read", read, read)
+
+    clusters: list[Cluster] = []
+    verified: list[tuple[int, int, PairScores]] = []
+    proposed, detector = 0, Detector({}, config)
+    if n_docs:
+        verified, proposed, signed = _pairs(client, submit, docs, n_docs, config, progress)
+        by_id = _profiles(client, submit, signed, home_of, {r for a, b, _ in verified for r in (a, b)})
+        detector = Detector(by_id, config)
+        scores = [s for _, _, s in verified]
+        clusters = cluster_verified(by_id, scores, detector, config, jobs)
+    heads: list[tuple[str, tuple[str, ...]]] = []
+    if briefs and config.brief_match and n_docs:
+        heads = sorted(h for part in client.gather([submit(heads_of, d) for d in docs]) for h in part)
+    clusters, too_short = place_briefs(clusters, briefs, heads, too_short, config)
+    return Report(
+        config=config,
+        documents=read,
+        clusters=clusters,
+        too_short=too_short,
+        sources={d: sources[d] for d in too_short},
+        candidates=proposed,
+        verified=len(verified),
+        detector=detector,
+    )
+
+
+def _split_futures(submit: Callable[..., Any], sources: Sequence[Any], n: int) -> list[list[Any]]:
+    """pieces[q] = the q-th piece of every source (each a future of a list of n pieces)."""
+    return [[submit(operator.getitem, f, q) for f in sources] for q in range(n)]
+
+
+def _pairs(
+    client: Any,
+    submit: Callable[..., Any],
+    docs: list[Any],
+    n_docs: int,
+    config: Config,
+    progress: Progress | None,
+) -> tuple[list[tuple[int, int, Any]], int, list[Any]]:
+    """Every stage from rare words to verification on the workers: the verified pairs (ranks of
+    their documents and scores) in the local engine's order, the number of candidates, and the
+    partitions' signed documents (`dask_stages.Part`)."""
+    n = len(docs)
+    common: dict[str, int] | None = None
+    chrome: frozenset[tuple[str, ...]] = frozenset()
+    if n_docs >= config.rare_min_docs:
+        counts = [submit(count_words, d, n) for d in docs]
+        cutoff = config.rare_cutoff(n_docs)
+        frequents = [submit(frequent, pieces, cutoff) for pieces in _split_futures(submit, counts, n)]
+        common, tops = {}, set()
+        for words, top in client.gather(frequents):
+            common.update(words)
+            tops.update(top)
+        chrome = frozenset(tuple(s.split("\x1f")) if s else () for s in tops)
+    common_f = client.scatter(common, broadcast=True, hash=False) if common is not None else None
+    out = [submit(sign, d, common_f, chrome, config, n) for d in docs]
+    signed = [submit(operator.getitem, o, 0) for o in out]
+    from distributed import as_completed
+
+    per_doc, num_perm = config.candidates_per_doc or None, config.num_perm
+    found: dict[str, list[list[Any]]] = {}
+    for which, at, cap, min_shared in (("rare", 1, None, 1), ("lede", 2, LEDE_BUCKET_CAP, MIN_LEDE_BANDS)):
+        if which == "lede" and not config.lede_words:
+            found[which] = [[] for _ in range(n)]
+            continue
+        entries = [submit(operator.getitem, o, at) for o in out]
+        held = [submit(buckets, pieces, cap) for pieces in _split_futures(submit, entries, n)]
+        kept: list[Any] = [None] * n
+        if per_doc is not None:
+            rows = [submit(bucket_rows, b, q, n) for q, b in enumerate(held)]
+            keeps = [submit(row_keep, pieces, ROW_PAIRS, n) for pieces in _split_futures(submit, rows, n)]
+            kept = _split_futures(submit, keeps, n)
+        pairs = [submit(bucket_pairs, b, kept[q], n) for q, b in enumerate(held)]
+        by_x = _split_futures(submit, pairs, n)
+        answers: list[list[Any]] = [[] for _ in range(n)]
+        if per_doc is not None:
+            asked = [submit(ties, by_x[p], min_shared, per_doc, n) for p in range(n)]
+            for p in range(n):  # the partition holding y answers for each tie of p
+                answers[p] = [
+                    submit(partner_lows, signed[q], which, submit(operator.getitem, asked[p], q))
+                    for q in range(n)
+                ]
+        counted = [
+            submit(count_pairs, by_x[p], signed[p], which, answers[p], min_shared, per_doc, num_perm, n)
+            for p in range(n)
+        ]
+        found[which] = _split_futures(submit, counted, n)
+    keys = [submit(prose_keys, d, n) for d in signed]
+    prose = _split_futures(
+        submit, [submit(prose_pairs, pieces, n) for pieces in _split_futures(submit, keys, n)], n
+    )
+    wanted = [submit(partners_wanted, found["rare"][i], found["lede"][i], prose[i], n) for i in range(n)]
+    asks = _split_futures(submit, wanted, n)  # asks[j][i]: what partition i wants of partition j
+    checked = []
+    for i in range(n):
+        partners = [submit(partner_records, signed[j], asks[j][i]) for j in range(n)]
+        checked.append(
+            submit(verify_part, signed[i], found["rare"][i], found["lede"][i], prose[i], partners, config)
+        )
+    if progress:
+        stages = [
+            ("sketches", out),
+            ("candidate pairs", [f for which in found for f in (found[which][0] if found[which][0] else [])]),
+            ("verify", checked),
+        ]
+        for name, futures in stages:  # each stage's tasks as they end
+            for done, _ in enumerate(as_completed(futures), 1):
+                progress(f"dask {name}", done, len(futures))
+    proposed, verified = 0, []
+    for count, pairs_ in client.gather(checked):
+        proposed += count
+        verified.extend(pairs_)
+    verified.sort(key=lambda v: (v[0], v[1]))
+    if progress:
+        progress("candidates", proposed, proposed)
+        progress("verify", proposed, proposed)
+    return verified, proposed, signed
+
+
+def _profiles(
+    client: Any, submit: Callable[..., Any], signed: list[Any], home_of: np.ndarray, ranks: set[int]
+) -> dict[str, Any]:
+    """The profiles of the documents `ranks` (those in verified pairs), from their partitions."""
+    wanted = np.array(sorted(ranks), dtype=np.int64)
+    homes = home_of[wanted] if len(wanted) else np.zeros(0, np.int32)
+    asks = [submit(profiles_of, signed[h], wanted[homes == h]) for h in np.unique(homes).tolist()]
+    return {p.id: p for part in client.gather(asks) for p in part}

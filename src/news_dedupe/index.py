@@ -125,7 +125,7 @@ class CandidateIndex:
         and those of the documents that have a lead sketch. The signatures are not kept."""
         self._whole.append((np.asarray(docs, dtype=np.int64), self._keys(whole)))
         # rows padded with zero bytes (equal on both sides) to whole 64-bit words
-        self._low.append(np.pad((whole & 0xFF).astype(np.uint8), ((0, 0), (0, -self.num_perm % 8))))
+        self._low.append(low_bytes(whole))
         if lead_docs is not None and lead is not None and len(lead_docs):
             self._lead.append((np.asarray(lead_docs, dtype=np.int64), self._keys(lead)))
 
@@ -222,9 +222,8 @@ class CandidateIndex:
             """Equal MinHash values of the whole sketches of x and y (an estimate of Jaccard)."""
             out = np.zeros(len(x), dtype=np.int64)
             for k in range(0, len(x), 50_000):
-                v = sample[row_of[x[k : k + 50_000]]] ^ sample[row_of[y[k : k + 50_000]]]
-                nonzero = (((v & _LOW7) + _LOW7) | v) & ~_LOW7  # each byte's top bit: byte != 0
-                out[k : k + 50_000] = self.num_perm - np.bitwise_count(nonzero).sum(axis=1, dtype=np.int64)
+                a, b = sample[row_of[x[k : k + 50_000]]], sample[row_of[y[k : k + 50_000]]]
+                out[k : k + 50_000] = equal_values(a, b, self.num_perm)
             return out
 
         limit = _RowLimit(runs, len(docs), row_pairs) if per_doc is not None and row_pairs else None
@@ -243,23 +242,7 @@ class CandidateIndex:
                 one_lead = is_lead[x] != is_lead[y]  # a lead only meets whole sketches
                 via_lead.append(docs[x[one_lead]] << 32 | docs[y[one_lead]])
                 lead_band.append(np.full(int(one_lead.sum()), band, dtype=np.int64))
-            # x's lead with y's whole and x's whole with y's lead can meet in one band: count it once
-            lead_codes, bands_of = np.concatenate(via_lead), np.concatenate(lead_band)
-            order = np.lexsort((bands_of, lead_codes))
-            lead_codes, bands_of = lead_codes[order], bands_of[order]
-            first = np.ones(len(lead_codes), dtype=bool)
-            first[1:] = (lead_codes[1:] != lead_codes[:-1]) | (bands_of[1:] != bands_of[:-1])
-            found.append(lead_codes[first])
-            # the number of bands in which each pair shares a bucket
-            codes, counts = np.unique(np.concatenate(found), return_counts=True)
-            del found, via_lead, lead_band, lead_codes, bands_of
-            if self.min_shared > 1:
-                enough = counts >= self.min_shared
-                codes, counts = codes[enough], counts[enough]
-            if per_doc is not None:
-                codes = _best(codes, counts, per_doc, whole)
-            x, y = codes >> 32, codes & 0xFFFFFFFF
-            return distinct(np.minimum(x, y) << 32 | np.maximum(x, y))
+            return shared_bands(found, via_lead, lead_band, self.min_shared, per_doc, whole)
 
         # Parts are independent (each its own documents: `limit` counts per document), so with
         # two jobs a forked helper joins the odd parts into a file of its own, and the report is
@@ -432,18 +415,7 @@ class _RowLimit:
         hist = np.zeros((rows, SIZE_CLASSES), dtype=np.uint8 if len(runs) < 256 else np.uint16)
         for run in runs:  # a row is in one bucket a band: no index repeats in one assignment
             hist[run.flat, np.repeat(run.size_class, np.diff(run.bounds))] += 1
-        upper = (2 ** np.arange(1, SIZE_CLASSES + 1, dtype=np.int64)) - 1  # most mates of a class
-        self.edge = np.zeros(rows, dtype=np.uint8)  # the first class not kept whole
-        self.quota = np.zeros(rows, dtype=np.int16)  # buckets of that class kept
-        for r0 in range(0, rows, 100_000):
-            cum = np.cumsum(hist[r0 : r0 + 100_000].astype(np.int64) * upper, axis=1)
-            edge = (cum <= row_pairs).sum(axis=1)  # cum grows: the whole classes are a prefix
-            within = np.where(edge > 0, cum[np.arange(len(cum)), np.maximum(edge - 1, 0)], 0)
-            open_ = edge < SIZE_CLASSES
-            quota = np.where(open_, (row_pairs - within) // upper[np.minimum(edge, SIZE_CLASSES - 1)], 0)
-            quota = np.where(open_ & (within == 0), np.maximum(quota, 1), quota)
-            self.edge[r0 : r0 + 100_000] = edge
-            self.quota[r0 : r0 + 100_000] = np.minimum(quota, np.iinfo(np.int16).max)
+        self.edge, self.quota = row_limits(hist, row_pairs)
         del hist
         # the pairs the join will hold: every band asked once for every row, as the join does
         self.taken = np.zeros(rows, dtype=np.int16)
@@ -461,6 +433,70 @@ class _RowLimit:
         keep = (size_class < edge) | (at_edge & (self.taken[rows] < self.quota[rows]))
         self.taken[rows[at_edge]] += 1
         return keep
+
+
+def row_limits(hist: np.ndarray, row_pairs: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of `hist` (its buckets counted by size class), the first size class it does
+    not keep whole (uint8) and how many buckets of that class it keeps (int16): `_RowLimit`."""
+    rows = len(hist)
+    upper = (2 ** np.arange(1, SIZE_CLASSES + 1, dtype=np.int64)) - 1  # most mates of a class
+    edges = np.zeros(rows, dtype=np.uint8)  # the first class not kept whole
+    quotas = np.zeros(rows, dtype=np.int16)  # buckets of that class kept
+    for r0 in range(0, rows, 100_000):
+        cum = np.cumsum(hist[r0 : r0 + 100_000].astype(np.int64) * upper, axis=1)
+        edge = (cum <= row_pairs).sum(axis=1)  # cum grows: the whole classes are a prefix
+        within = np.where(edge > 0, cum[np.arange(len(cum)), np.maximum(edge - 1, 0)], 0)
+        open_ = edge < SIZE_CLASSES
+        quota = np.where(open_, (row_pairs - within) // upper[np.minimum(edge, SIZE_CLASSES - 1)], 0)
+        quota = np.where(open_ & (within == 0), np.maximum(quota, 1), quota)
+        edges[r0 : r0 + 100_000] = edge
+        quotas[r0 : r0 + 100_000] = np.minimum(quota, np.iinfo(np.int16).max)
+    return edges, quotas
+
+
+def equal_values(a: np.ndarray, b: np.ndarray, num_perm: int) -> np.ndarray:
+    """Equal MinHash values of sketches a and b, row by row, from their low bytes packed eight to
+    a uint64 (`CandidateIndex.add_many`): a byte of a ^ b is zero where they are equal."""
+    v = a ^ b
+    nonzero = (((v & _LOW7) + _LOW7) | v) & ~_LOW7  # each byte's top bit: byte != 0
+    return num_perm - np.bitwise_count(nonzero).sum(axis=1, dtype=np.int64)
+
+
+def low_bytes(signatures: np.ndarray) -> np.ndarray:
+    """The low byte of each MinHash value, rows padded with zero bytes to whole 64-bit words."""
+    num_perm = signatures.shape[1]
+    return np.pad((signatures & 0xFF).astype(np.uint8), ((0, 0), (0, -num_perm % 8)))
+
+
+def shared_bands(
+    found: list[np.ndarray],
+    via_lead: list[np.ndarray],
+    lead_band: list[np.ndarray],
+    min_shared: int,
+    per_doc: int | None,
+    whole: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """The candidate pairs (smaller << 32 | larger, sorted) of directed pairs met in buckets:
+    `found` whole against whole (x << 32 | y, one a band met), `via_lead` a lead against a whole
+    with its `lead_band`; pairs sharing fewer than `min_shared` bands dropped, then each x's
+    `per_doc` best (`_best`, ties by `whole`). Any grouping of the input by x gives its part."""
+    # x's lead with y's whole and x's whole with y's lead can meet in one band: count it once
+    lead_codes, bands_of = np.concatenate(via_lead), np.concatenate(lead_band)
+    order = np.lexsort((bands_of, lead_codes))
+    lead_codes, bands_of = lead_codes[order], bands_of[order]
+    first = np.ones(len(lead_codes), dtype=bool)
+    first[1:] = (lead_codes[1:] != lead_codes[:-1]) | (bands_of[1:] != bands_of[:-1])
+    found = [*found, lead_codes[first]]
+    # the number of bands in which each pair shares a bucket
+    codes, counts = np.unique(np.concatenate(found), return_counts=True)
+    del found, via_lead, lead_band, lead_codes, bands_of
+    if min_shared > 1:
+        enough = counts >= min_shared
+        codes, counts = codes[enough], counts[enough]
+    if per_doc is not None:
+        codes = _best(codes, counts, per_doc, whole)
+    x, y = codes >> 32, codes & 0xFFFFFFFF
+    return distinct(np.minimum(x, y) << 32 | np.maximum(x, y))
 
 
 def _best(

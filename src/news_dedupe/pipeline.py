@@ -178,5 +178,5 @@ def find_in_files(
 
     with dask_client(scheduler, jobs) as client:
         return find_duplicates_dask(
-            paths, options, config, client=client, progress=progress, warn=warn, jobs=jobs, tmpdir=tmpdir
+            paths, options, config, client=client, progress=progress, warn=warn, jobs=jobs
         )

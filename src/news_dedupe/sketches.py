@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -43,19 +43,30 @@ def rare_words(
     counts: Counter[str] = Counter()
     for p in profiles:
         counts.update(set(p.content))
-    cutoff = config.rare_cutoff(total)
     if df:
         counts.update({w: df[w] for w in counts if w in df})
     # one pass over the vocabulary, then a set difference per document
-    common = {w for w, f in counts.items() if f > cutoff}
-    out = []
-    for p in profiles:
-        words = set(p.content)
-        rare = words - common
-        if len(rare) < config.min_rare:
-            rare = set(sorted(words, key=lambda w: (counts[w], w))[: config.min_rare])
-        out.append(tuple(sorted(rare)))
-    return out
+    common = common_words(counts, total, config)
+    return [rare_of(p.content, common, config) for p in profiles]
+
+
+def common_words(counts: Mapping[str, int], total: int, config: Config) -> dict[str, int]:
+    """The words of `counts` (document frequencies over `total` documents) too frequent to be
+    rare, with their counts: at most 1 / rare_df of the distinct words a document has, so the
+    set is small whatever the corpus (the Dask engine sends it to every worker)."""
+    cutoff = config.rare_cutoff(total)
+    return {w: f for w, f in counts.items() if f > cutoff}
+
+
+def rare_of(content: Iterable[str], common: Mapping[str, int], config: Config) -> Words:
+    """One document's rare words: its content words not in `common` (`common_words`), or, when
+    fewer than `config.min_rare`, its `min_rare` least frequent (then alphabetical) ones."""
+    words = set(content)
+    rare = words - common.keys()
+    if len(rare) < config.min_rare:
+        # a rare word is less frequent than any common one: all of them come first
+        rare = set(sorted(words, key=lambda w: (common.get(w, 0), w))[: config.min_rare])
+    return tuple(sorted(rare))
 
 
 def rare_chars(spill: ProfileSpill, config: Config) -> list[str]:
