@@ -11,11 +11,14 @@ from news_dedupe.facts import (
     WORD,
     agreement,
     codes,
+    conflicts,
     figures,
     mentions,
     names,
     segment_facts,
     skeleton,
+    sound,
+    sounds,
     subjects,
 )
 
@@ -123,3 +126,50 @@ def test_a_figure_keeps_what_it_counts():
     assert agreement(with_unit, without, [(0, 0)]).figures_missing == 0
     assert agreement(without, with_unit, [(0, 0)]).figures_missing == 0
     assert agreement(with_unit, other, [(0, 0)]).figures_missing == 1
+
+
+def test_respelled_and_transliterated_names_sound_alike():
+    """Qaani, Ghaani and Ka'ani, or al-Kadhimi and al-Kazimi, are one name to the ear; Fieldcrest and
+    Sonat, or Honduras and Turkey, are not."""
+    assert sound("qaani") == sound("ghaani") == sound("kaani")
+    assert sound("kadhimi") == sound("kazimi")
+    assert sound("brazilian") == sound("brezilian")
+    assert sound("fieldcrest") != sound("sonat")
+    assert sound("honduras") != sound("turkey")
+    assert sounds("Brigadier General Esmail Ghaani rushed") == sounds("Brigadier General Esmail Qaani rushed")
+
+
+def test_tickers_name_nobody():
+    """Each wire codes a company its own way (<HAN>, <HNSN.L>): a ticker is not a name."""
+    assert names("Hanson Trust Plc <HAN> said", 5) == names("Hanson Trust Plc <HNSN.L> said", 5)
+
+
+def test_a_swap_is_a_name_traded_for_another_in_one_wording_not_a_name_cut():
+    """A matched pair whose words agree but whose names each side lacks trades a name; a pair in
+    which one side only drops a name, or a figure moved to the next sentence, trades nothing."""
+    a = _segments(
+        "Volkswagen said it is building a car factory in Honduras this year.",
+        "The plant will employ 1,200 people.",
+    )
+    b = _segments(
+        "Porsche said it is building a car factory in Turkey this year.",
+        "The plant will employ 1,200 people.",
+    )
+    cut = _segments(
+        "Volkswagen said it is building a car factory this year.", "The plant will employ 1,200 people."
+    )
+    moved = _segments(
+        "Volkswagen said it is building a car factory in Honduras with 1,200 jobs.",
+        "The plant will employ people this year.",
+    )
+    assert conflicts(a, b, [(0, 0), (1, 1)]) == [(0, 0)]
+    assert conflicts(cut, a, [(0, 0), (1, 1)]) == []
+    assert conflicts(moved, a, [(0, 0), (1, 1)]) == []
+
+
+def test_a_figure_traded_for_a_new_one_is_a_swap_unless_a_correction_is_allowed_it():
+    """Another week's amount in one slot is a swap; `figures=False` (a correction) looks at names only."""
+    a = _segments("The port loaded 412,000 tonnes of grain in the week, the board said.")
+    b = _segments("The port loaded 388,500 tonnes of grain in the week, the board said.")
+    assert conflicts(a, b, [(0, 0)]) == [(0, 0)]
+    assert conflicts(a, b, [(0, 0)], figures=False) == []

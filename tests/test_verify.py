@@ -367,3 +367,75 @@ def test_the_same_notice_about_another_company_is_not_a_version():
     assert not scores.duplicate
     assert "headline" in scores.reason
     assert verify(profile("sun", sun, CONFIG), profile("sun-again", sun, CONFIG), CONFIG).duplicate
+
+
+CREDIT_SWITCH = (
+    "The Farm Export Agency said {amount} in export credit guarantees set aside for sales of dry "
+    "beans to {country} will now cover sales of white corn, the department said.\n\n"
+    "The agency said the change opens a new line of {amount} for sales of white corn to {country}.\n\n"
+    "All sales under the guarantee line must be registered and shipped by September 30, it said.\n"
+)
+
+
+def test_a_notice_about_another_country_trades_its_name_and_is_not_a_version():
+    """Two credit notices on one template with the same amount, one for Honduras, one for Guatemala,
+    are two reports: their words agree, their names do not. The other notice with the same
+    country is a copy."""
+    honduras = CREDIT_SWITCH.format(amount="1.5 mln dlrs", country="Honduras")
+    guatemala = CREDIT_SWITCH.format(amount="1.5 mln dlrs", country="Guatemala")
+    scores = verify(profile("honduras", honduras, CONFIG), profile("guatemala", guatemala, CONFIG), CONFIG)
+    assert not scores.duplicate
+    assert re.match(r"other facts: \d of the 3 matched passages trade a name or a figure", scores.reason)
+    again = profile("again", honduras.replace("will now cover", "now covers"), CONFIG)
+    assert verify(profile("honduras", honduras, CONFIG), again, CONFIG).duplicate
+
+
+def test_last_weeks_report_on_the_same_template_is_another_report():
+    """A weekly figure with another week and another amount in its slots is not a version."""
+    week = (
+        "The port of Halvard loaded {amount} of grain for export in the week ended Friday {day}, "
+        "the harbour board said.\n\n"
+        "Loadings were slowed by fog on two days of the week, the board said, and barges waited at "
+        "the outer anchorage for up to 36 hours.\n\n"
+        "The board expects the spring shipping season to open fully by the end of the month.\n"
+    )
+    this = week.format(amount="412,000 tonnes", day="April 10")
+    last = week.format(amount="388,500 tonnes", day="April 3")
+    scores = verify(profile("this", this, CONFIG), profile("last", last, CONFIG), CONFIG)
+    assert not scores.duplicate
+    assert scores.reason.startswith("other facts:")
+
+
+def test_a_correction_that_fixes_a_figure_and_a_name_stays_a_version():
+    """A wire's re-filing marked as a correction rewrites its lede and trades one name for another:
+    it is still the same report. A correction of another company's notice is not."""
+    first = (
+        "Harbor Trust Sells Five-Year Deposit Notes\n\n"
+        "Harbor Trust Corp is raising 150 mln dlrs via an offering of deposit notes due 1992 with a "
+        "7.45 pct coupon and par pricing, said sole manager Cobalt Securities Corp.\n\n"
+        "That is 73 basis points more than the yield of comparable Treasury securities.\n\n"
+        "The issue has a one-time call after three years, Cobalt detailed. If Harbor Trust does not "
+        "redeem the notes at that time, they will be non-callable to maturity.\n\n"
+        "Moody's Investors Service rates the debt Aa-2 and Standard and Poor's rates it AA.\n"
+    )
+    corrected = (
+        "Corrected - Harbor Trust Unit's Notes\n\n"
+        "Cobalt Securities Corp said it is selling 150 mln dlrs of deposit notes due 1992 that it "
+        "bought from Harbor Trust NA, a unit of Harbor Trust Corp.\n\n"
+        "Cobalt is offering the notes to the public with a 7.45 pct coupon and par pricing. That is "
+        "73 basis points more than the yield of comparable Treasury securities.\n\n"
+        "The issue has a one-time call after three years, Cobalt detailed. If the notes are not "
+        "redeemed at that time, they will be non-callable to maturity.\n\n"
+        "-- Cobalt corrects that it, not Harbor Trust, is selling the notes to the public.\n"
+    )
+    unmarked = corrected.replace("Corrected - ", "").replace(
+        "-- Cobalt corrects that it", "-- Cobalt says it"
+    )
+    scores = verify(profile("first", first, CONFIG), profile("corrected", corrected, CONFIG), CONFIG)
+    assert scores.duplicate
+    assert scores.reason.startswith("a correction:")
+    assert not verify(
+        profile("first", first, CONFIG), profile("unmarked", unmarked, CONFIG), CONFIG
+    ).duplicate
+    other = corrected.replace("Harbor Trust", "Pelican Savings").replace("150 mln", "75 mln")
+    assert not verify(profile("first", first, CONFIG), profile("other", other, CONFIG), CONFIG).duplicate

@@ -64,11 +64,19 @@ _OPENS = regex.compile(r"(?:(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)
 GENERIC_NAMES = frozenset(
     "inc corp co ltd plc llc ag sa nv bv group company mr mrs ms dr sir reuter reuters".split()  # noqa: SIM905
 )
+# Months and days, which wires abbreviate ("Dec. 22") and others spell out (not Sun, Sat, Mon:
+# Sun Co is a company).
+_ABBREVIATED = {
+    "jan": "january", "feb": "february", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
+    "aug": "august", "sep": "september", "sept": "september", "oct": "october", "nov": "november",
+    "dec": "december", "tue": "tuesday", "tues": "tuesday", "wed": "wednesday", "thu": "thursday",
+    "thur": "thursday", "thurs": "thursday", "fri": "friday",
+}  # fmt: skip
 _DROP = str.maketrans("", "", "aeiouyhw'.-")
 _RUNS = regex.compile(r"(.)\1+")
 
-NUMBER, NAME, WORD = 1, 2, 0
-_KINDS = {"#": NUMBER, "@": NAME, "~": WORD}
+NUMBER, NAME, WORD, SOUND = 1, 2, 0, 3
+_KINDS = {"#": NUMBER, "@": NAME, "~": WORD, "^": SOUND}
 
 
 def skeleton(word: str) -> str:
@@ -118,7 +126,26 @@ def _unit(text: str, start: int, end: int) -> str:
 
 
 def names(text: str, stem_length: int) -> list[str]:
-    """The capitalised words of `text` that name someone or something, as facts, each once.
+    """The capitalised words of `text` that name someone or something, as facts, each once."""
+    return _name_facts(_named(text), stem_length)
+
+
+def sounds(text: str) -> list[str]:
+    """The sounds of the names of `text` (`sound`), as facts, each once; a name of fewer than two
+    consonant sounds (Shia, US) has none, as too many names share it."""
+    return _sound_facts(_named(text))
+
+
+def _name_facts(named: list[str], stem_length: int) -> list[str]:
+    return list(dict.fromkeys("@" + _WORD_KEYS[plain[:stem_length]] for plain in named))
+
+
+def _sound_facts(named: list[str]) -> list[str]:
+    return list(dict.fromkeys("^" + h for h in map(_SOUNDS.__getitem__, named) if len(h) >= 2))
+
+
+def _named(text: str) -> list[str]:
+    """The capitalised words of `text` that name someone or something, lower case, in order.
 
     A word capitalised only because it opens a sentence names nothing (`Earlier`, `Dealers`)
     unless the next word is capitalised too (`New Jersey`); a line in title case or capitals (a
@@ -132,7 +159,7 @@ def names(text: str, stem_length: int) -> list[str]:
     if len(capitals) > 0.85 * (len(capitals) + lower) or function >= 2:
         return []  # a headline
     first = _WORD.search(text)
-    out: dict[str, None] = {}
+    out: list[str] = []
     for c in capitals:
         start = c.start()
         # what precedes the word, a few characters of it, says whether it opens a sentence
@@ -140,12 +167,32 @@ def names(text: str, stem_length: int) -> list[str]:
         if opens and not _NEXT_CAPITAL.match(text, c.end()):
             continue
         word = c.group()
+        if text[start - 1 : start] == "<" and text[c.end() : c.end() + 1] == ">":
+            continue  # a ticker (<HAN>, <HNSN.L>): each wire codes the company its own way
         plain = word.replace("’", "'").removesuffix("'s").removesuffix("'S").replace(".", "").replace("'", "")
         plain = plain.casefold()
         if len(plain) < 2 or plain in GENERIC_NAMES or plain in STOPWORDS:
             continue
-        out["@" + _WORD_KEYS[plain[:stem_length]]] = None
-    return list(out)
+        out.append(_ABBREVIATED.get(plain, plain))
+    return out
+
+
+# Letters that transliterations and misspellings trade for one another, by the class they share:
+# Qaani, Ghaani and Ka'ani, Brazilian and Brezilian, al-Kadhimi and al-Kazimi sound alike.
+_DIGRAPHS = regex.compile(r"dh|ph|gh|kh|sh|ch|th|ck")
+_DIGRAPH_SOUNDS = {"dh": "z", "ph": "f", "gh": "g", "kh": "k", "sh": "s", "ch": "k", "th": "t", "ck": "k"}
+_SOUND_CLASSES = str.maketrans("bfpvcgjkqsxzdtlmnr", "111122222222334556", "aeiouyhw")
+
+
+def sound(word: str) -> str:
+    """A name's sound: the classes of its first three consonants (a Soundex without its first
+    letter, so that Qaani and Ghaani agree)."""
+    folded = _DIGRAPHS.sub(lambda m: _DIGRAPH_SOUNDS[m.group()], word)
+    classes = _RUNS.sub(r"\1", "".join(c for c in folded.translate(_SOUND_CLASSES) if c.isdigit()))
+    return classes[:3]
+
+
+_SOUNDS: Memo[str, str] = Memo(sound)
 
 
 def segment_facts(text: str, content_stems: Iterable[str], stem_length: int) -> tuple[str, ...]:
@@ -154,7 +201,40 @@ def segment_facts(text: str, content_stems: Iterable[str], stem_length: int) -> 
     words = dict.fromkeys(map(_WORD_FACTS.__getitem__, content_stems))
     words.pop("", None)
     found = figures(text) if _MAYBE_FIGURE.search(text) else []
-    return (*found, *names(text, stem_length), *words)
+    marks = (CORRECTION,) if _CORRECTS.search(text) else ()
+    named = _named(text)
+    return (*found, *_name_facts(named, stem_length), *_sound_facts(named), *words, *marks)
+
+
+# A wire's re-filing that fixes a figure or a name says so ("- Corrects to show ...", "Company
+# corrects 1985 per-share net"); as a fact it is a sound no name has.
+CORRECTION = "^!corrects"
+_CORRECTS = regex.compile(r"\bcorrects\b", regex.IGNORECASE)
+
+
+def corrected(heads: Sequence[str], segments: Sequence[Sequence[int]]) -> bool:
+    """Whether a text is marked as a correction: its headline says "corrected" or its prose "corrects"."""
+    if heads and "corrected" in heads[0].split():
+        return True
+    mark = CODES[CORRECTION]
+    return any(mark in seg for seg in segments)
+
+
+def _lead_word(heads: Sequence[str]) -> str:
+    """The first word of a headline, past a correction's mark."""
+    words = [w for w in heads[0].split() if w != "corrected" and w.isalpha()] if heads else []
+    return words[0] if words else ""
+
+
+Told = tuple[Sequence[str], Sequence[Sequence[int]]]  # a text's head lines and coded facts
+
+
+def correction_of(a: Told, b: Told) -> bool:
+    """Whether one of two texts (each its head lines and coded facts) corrects the other: it is marked
+    as a correction and both headlines open with the same word, the subject a wire headline leads
+    with ("Corrected - Mellon Unit's Notes" and "Mellon Bank Sells Deposit Notes")."""
+    lead = _lead_word(a[0])
+    return bool(lead) and lead == _lead_word(b[0]) and (corrected(*a) or corrected(*b))
 
 
 # Each distinct stem's key, and its fact as a word ("" for a figure), computed once per process.
@@ -268,3 +348,76 @@ def mentions(codes_: set[int], segments: Sequence[Sequence[int]]) -> bool:
     """Whether a text mentions any of `codes_` (names), as a name or a plain word."""
     facts = {f for seg in segments for f in seg}
     return any(f in facts or (f & ~3) in facts for f in codes_)
+
+
+def _found(fact: int, facts: set[int]) -> bool:
+    """Whether a text whose facts are `facts` states `fact` (a figure) or mentions it (a name)."""
+    if fact & 3 == NUMBER:
+        return _stated(fact, facts)
+    return fact in facts or (fact & ~3) in facts
+
+
+# A swapped name: the pair's words agree this much more than its names do (a template reuses
+# the wording around other names; a spun or translated sentence loses words as well as names).
+NAME_SWAP_GAP = 0.4
+
+
+@dataclass
+class _Slots:
+    """What one side of a matched segment pair states that the other does not."""
+
+    name: bool = False  # a name (by its sound) that the other text never mentions
+    figure: bool = False  # a figure that the other's segment does not state
+    new_figure: bool = False  # ... nor any of the other text
+    names: int = 0
+    names_found: int = 0
+    words: int = 0
+    words_found: int = 0
+
+
+def _slots(segment: Sequence[int], text: set[int], other: set[int]) -> _Slots:
+    """`segment`'s facts against the other text (`text`) and its matched segment (`other`)."""
+    out = _Slots()
+    named = {f & ~3 for f in segment if f & 3 == NAME}
+    for f in segment:
+        kind = f & 3
+        if kind == SOUND:
+            out.names += 1
+            if f in text:
+                out.names_found += 1
+            else:
+                out.name = True
+        elif kind == NUMBER and not _stated(f, other):
+            out.figure = True
+            out.new_figure |= not _stated(f, text)
+        elif kind == WORD and f not in named:
+            out.words += 1
+            out.words_found += f in text or (f | NAME) in text
+    return out
+
+
+def conflicts(
+    short: Sequence[Sequence[int]],
+    long: Sequence[Sequence[int]],
+    chain: Sequence[tuple[int, int]],
+    figures: bool = True,
+) -> list[tuple[int, int]]:
+    """The matched segment pairs that swap a fact: each side names someone the other text never
+    does, while their words agree, or each states a figure the other's segment lacks, one of them
+    new to the other text. That is one wording with other actors or amounts in its slots (a
+    template about another issuer, another week's report); a version cuts or respells facts but
+    does not trade them. `figures=False` looks at names only (a correction trades a figure)."""
+    in_long = {f for seg in long for f in seg}
+    in_short = {f for seg in short for f in seg}
+    out = []
+    for i, j in chain:
+        mine, theirs = _slots(short[i], in_long, set(long[j])), _slots(long[j], in_short, set(short[i]))
+        words = mine.words + theirs.words
+        names = mine.names + theirs.names
+        agree = (mine.words_found + theirs.words_found) / words if words else 0.0
+        named = (mine.names_found + theirs.names_found) / names if names else 1.0
+        if (mine.name and theirs.name and agree - named >= NAME_SWAP_GAP) or (
+            figures and mine.figure and theirs.figure and (mine.new_figure or theirs.new_figure)
+        ):
+            out.append((i, j))
+    return out

@@ -22,7 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from .config import Config
-from .facts import agreement, codes, mentions, segment_facts, subjects
+from .facts import agreement, codes, conflicts, correction_of, mentions, segment_facts, subjects
 from .text import STOPWORDS, Segment, brief_text, head_lines, mark_prose, segments, shingle_hashes, stem
 
 # A restated lead starts within the first LEAD_SHORT segments of the shorter text (a summary
@@ -47,6 +47,10 @@ FIGURES_DIFFER = 0.2
 # Judged only with at least NAMES_MIN names, so that one missing name is never the whole case.
 NAMES_MIN = 3
 NAMES_SHORTFALL = 0.3
+# A third of the matched passages trading a name or a figure for another (`facts.conflicts`) make
+# a template or another period's report: with fewer, a version that respells a name here and
+# there (Qaani, Ghaani; a spun "Grand 2003" for "August 2003") keeps its story.
+SWAPPED_SHARE = 1 / 3
 # A segment this similar to one of the other text is the same sentence (an extractive summary
 # takes sentences verbatim, in any order).
 EXTRACT_SEGMENT = 0.8
@@ -430,7 +434,9 @@ def _other_facts(
     pairs = chain if short_is_a else [(j, i) for i, j in chain]
     mine, theirs = [codes(f) for f in short.figures], [codes(f) for f in long.figures]
     facts = agreement(mine, theirs, pairs)
-    if facts.figures_missing and facts.figures_differ >= FIGURES_DIFFER:
+    # a correction changes a figure, so only its names are compared
+    fixed = correction_of((short.heads, mine), (long.heads, theirs))
+    if not fixed and facts.figures_missing and facts.figures_differ >= FIGURES_DIFFER:
         return (
             f"other facts: {facts.figures_missing} of the {facts.figures} figures of the shorter text "
             "are not in the other: a templated report or a later one, not a version"
@@ -441,6 +447,12 @@ def _other_facts(
             f"other facts: {facts.names_missing} of the {facts.names} names of the matched passages are "
             f"not in the other text, which uses {facts.words_found:.2f} of their words: "
             "the same wording about someone else"
+        )
+    swapped = conflicts(mine, theirs, pairs, figures=not fixed)
+    if len(swapped) >= SWAPPED_SHARE * len(pairs):
+        return (
+            f"other facts: {len(swapped)} of the {len(pairs)} matched passages trade a name or a figure "
+            "for another: the same wording about someone or something else"
         )
     own, other = subjects(short.heads, mine, stem_length), subjects(long.heads, theirs, stem_length)
     if own and other and not mentions(own, theirs) and not mentions(other, mine):
@@ -587,6 +599,17 @@ def _score(
                 f"extract: {short_extract:.2f} of the shorter text is sentences of the other, "
                 f"taken from {alignment.places} places"
             ),
+        )
+    elif (
+        chain
+        and opens
+        and short_cov >= config.rewrite
+        and correction_of((a.heads, [codes(f) for f in a.figures]), (b.heads, [codes(f) for f in b.figures]))
+    ):
+        # a re-filing rewrites what it corrects, so less of it matches than of a copy
+        duplicate, reason = (
+            True,
+            f"a correction: {short_cov:.2f} of the shorter text is found in the other, from its top",
         )
     elif short_cov >= config.contained:
         duplicate, reason = (
