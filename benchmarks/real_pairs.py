@@ -16,7 +16,9 @@ Corpora (rebuilt on every run, in --work, default a temporary folder):
   reuters  shared/bench/make_raw_reuters.py 0-10 WORK/reuters.jsonl   (ids reuters/NEWID)
   bbc      every shared/corpora/bbc-fulltext/bbc/CATEGORY/NNN.txt      (ids bbc/CATEGORY/NNN.txt,
            text decoded as UTF-8, else cp1252) as WORK/bbc.jsonl
-Each corpus goes through `dedupe find CORPUS --format json -o WORK/CORPUS-report.json`.
+Each corpus goes through `dedupe find CORPUS --format json -o WORK/CORPUS-report.json` and,
+beside it, the naive datasketch script (benchmarks/naive_datasketch.py, as in the quality table:
+-o WORK/CORPUS-naive.json); `--no-naive` leaves the script out.
 
 Label files: shared/bench/reuters-pairs/dev.tsv and benchmarks/pairs/*.tsv (a, b, label,
 reason; UNSURE pairs are not scored). Each file is scored against the report of the corpus
@@ -93,6 +95,13 @@ def run_dedupe(dedupe: str, corpus: pathlib.Path, report: pathlib.Path) -> float
     return time.perf_counter() - start
 
 
+def run_naive(corpus: pathlib.Path, report: pathlib.Path) -> float:
+    start = time.perf_counter()
+    script = HERE / "naive_datasketch.py"
+    subprocess.run([sys.executable, str(script), str(corpus), "--out", str(report), "-q"], check=True)
+    return time.perf_counter() - start
+
+
 def label_files(shared: pathlib.Path) -> list[pathlib.Path]:
     files = [shared / "bench" / "reuters-pairs" / "dev.tsv", *sorted(PAIRS.glob("*.tsv"))]
     return [f for f in files if f.is_file()]
@@ -130,6 +139,7 @@ def main() -> int:
         default=REPO.parent / "shared",
         help="folder holding bench/ and corpora/ (default: ../shared beside the repository)",
     )
+    ap.add_argument("--no-naive", action="store_true", help="leave out the naive datasketch script")
     args = ap.parse_args()
     try:
         dedupe = find_dedupe(args.dedupe)
@@ -142,7 +152,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="real-pairs-") as tmp:
             work = args.work or pathlib.Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
-            reports = {}
+            reports, naive = {}, {}
             for name in sorted(set(needed.values())):
                 corpus, report = work / f"{name}.jsonl", work / f"{name}-report.json"
                 log(f"building {corpus}")
@@ -150,6 +160,10 @@ def main() -> int:
                 log(f"running {dedupe} on {corpus}")
                 log(f"  {run_dedupe(dedupe, corpus, report):.1f} s -> {report}")
                 reports[name] = report
+                if not args.no_naive:
+                    naive[name] = work / f"{name}-naive.json"
+                    log(f"running the naive script on {corpus}")
+                    log(f"  {run_naive(corpus, naive[name]):.1f} s -> {naive[name]}")
             rows = []
             for f, pairs in labelled.items():
                 counts = {lab: sum(p[2] == lab for p in pairs) for lab in ("SAME", "DIFFERENT", "UNSURE")}
@@ -166,11 +180,20 @@ def main() -> int:
                 )
                 print(out.stdout.rstrip("\n"), flush=True)
                 found = SUMMARY.search(out.stdout)
-                rows.append((str(shown), *(found.groups() if found else ("?", "?"))))
+                rows.append((str(shown), "dedupe", *(found.groups() if found else ("?", "?"))))
+                if needed[f] in naive:
+                    out = subprocess.run(
+                        [sys.executable, str(score), str(f), str(naive[needed[f]]), "--show", "0"],
+                        check=True,
+                        capture_output=True,
+                        text=True,
+                    )
+                    found = SUMMARY.search(out.stdout)
+                    rows.append((str(shown), "naive", *(found.groups() if found else ("?", "?"))))
             width = max(len(r[0]) for r in rows)
-            print(f"\n{'labels':<{width}}  precision  recall")
-            for name, precision, recall in rows:
-                print(f"{name:<{width}}  {precision:>9}  {recall:>6}")
+            print(f"\n{'labels':<{width}}  tool    precision  recall")
+            for name, tool, precision, recall in rows:
+                print(f"{name:<{width}}  {tool:<6}  {precision:>9}  {recall:>6}")
     except (RunError, subprocess.CalledProcessError) as exc:
         log(f"real_pairs: {exc}")
         return 1
