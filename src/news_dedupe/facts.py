@@ -12,7 +12,10 @@ Each prose segment gets a tuple of facts, short strings whose first character is
 - `@` a name: a capitalised word that does not merely open a sentence (`Amplicon`, `Hertz`,
   `Monday`), as the consonant skeleton of its stem, so respellings (Niyazov, Niiazov) agree;
 - `~` a content word, keyed the same way: a name counts as found in the other text when that
-  text uses the word at all, capitalised or not.
+  text uses the word at all, capitalised or not;
+- `^` a name's sound (`sound`: the classes of its first consonants), by which a sentence that
+  trades one name for another (`conflicts`) is told from one that respells it (Qaani, Ghaani),
+  and `^!corrects`, the mark of a wire's correction.
 A spill keeps each fact as a 32-bit code whose low two bits keep the kind and, for a figure, the
 next two its unit (`codes`).
 """
@@ -348,13 +351,6 @@ def mentions(codes_: set[int], segments: Sequence[Sequence[int]]) -> bool:
     """Whether a text mentions any of `codes_` (names), as a name or a plain word."""
     facts = {f for seg in segments for f in seg}
     return any(f in facts or (f & ~3) in facts for f in codes_)
-
-
-def _found(fact: int, facts: set[int]) -> bool:
-    """Whether a text whose facts are `facts` states `fact` (a figure) or mentions it (a name)."""
-    if fact & 3 == NUMBER:
-        return _stated(fact, facts)
-    return fact in facts or (fact & ~3) in facts
 
 
 # A swapped name: the pair's words agree this much more than its names do (a template reuses
