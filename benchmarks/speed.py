@@ -3,9 +3,10 @@
 
 Run from the repository root with the project's virtualenv (the naive baseline needs datasketch):
 
-    .venv/bin/python benchmarks/speed.py                       # 10,000 and 100,000 documents
-    .venv/bin/python benchmarks/speed.py --docs 10000          # one size
-    .venv/bin/python benchmarks/speed.py --sizes 10000,100000,1000000   # the scale curve (slow)
+    .venv/bin/python benchmarks/speed.py                       # 20,000 and 100,000 documents
+    .venv/bin/python benchmarks/speed.py --docs 20000 --stages # one size, with dedupe's stage times
+    .venv/bin/python benchmarks/speed.py --sizes 20000,100000,300000,1000000   # the scale curve (slow)
+    .venv/bin/python benchmarks/speed.py --fill mix            # the older corpus (shares more as N grows)
     .venv/bin/python benchmarks/speed.py --tools naive         # the baseline alone (no dedupe needed)
     .venv/bin/python benchmarks/speed.py --dedupe .venv/bin/dedupe --dedupe-args "--jobs 2" --repeat 3
     .venv/bin/python benchmarks/speed.py --json speed.json     # also dump the raw numbers
@@ -14,8 +15,11 @@ The speed corpus is built as shared/bench/README.md says, once per size, and cac
 folder (`--work`, default /tmp/news-dedupe-bench):
 
     make_pool.py reuters + make_pool.py bbc, concatenated  -> WORK/speed-pool.jsonl
-    make_corpus.py --pool that --fill --docs N --seed 1    -> WORK/speed-N/corpus.txt
-                                                              (100,000 docs: about 250 MB)
+    make_corpus.py --pool that --fill worlds --docs N --seed 1  -> WORK/speed-worlds-N/corpus.txt
+
+`--fill worlds` (the default) goes past the pool by enciphering it, one word cipher a pass, so a
+document has as many duplicates at any size as in real news; `--fill mix` (WORK/speed-N) mixes
+sentences of one bank, so documents share more text the larger the corpus.
 
 Both tools then run one after the other, in this one invocation, on the same corpus, each as a
 fresh subprocess writing its report to WORK/reports/speed-N.TOOL.json:
@@ -45,6 +49,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -96,7 +101,7 @@ def speed_corpus(args, bench: pathlib.Path, docs: int) -> pathlib.Path:
                 out.write(part.read_bytes())
         tmp.rename(merged)
     out = build(
-        args.work / f"speed-{docs}",
+        args.work / (f"speed-{docs}" if args.fill == "mix" else f"speed-{args.fill}-{docs}"),
         [
             sys.executable,
             str(bench / "make_corpus.py"),
@@ -109,6 +114,7 @@ def speed_corpus(args, bench: pathlib.Path, docs: int) -> pathlib.Path:
             "--seed",
             "1",
             "--fill",
+            args.fill,
         ],
         f"the {docs:,}-document speed corpus",
     )
@@ -215,7 +221,7 @@ def run_size(args, bench, tools, dedupe_cmd, timer, docs: int) -> list[dict]:
     rows = []
     for tool in tools:
         cmd = tool_command(tool, corpus, dedupe_cmd, args.dedupe_args, args.python, quiet=True)
-        report = args.work / "reports" / f"speed-{docs}.{tool}.json"
+        report = args.work / "reports" / f"speed-{args.fill}-{docs}.{tool}.json"
         report.parent.mkdir(parents=True, exist_ok=True)
         best = None
         for attempt in range(args.repeat):
@@ -253,7 +259,29 @@ def run_size(args, bench, tools, dedupe_cmd, timer, docs: int) -> list[dict]:
     for r in rows:
         if r["tool"] == "dedupe" and base and "error" not in r:
             r["speed_vs_naive"] = base["seconds"] / r["seconds"]
+    if args.stages and "dedupe" in tools:
+        rows.append({"docs": n_docs, "size": docs, "tool": "stages", "stages": stage_times(args, corpus)})
     return rows
+
+
+STAGE_LINE = re.compile(r"^(\w+)\s+([\d.]+) s\s+peak RSS\s+([\d,]+) MB\s*(.*)$")
+
+
+def stage_times(args, corpus: pathlib.Path) -> list[dict]:
+    """dedupe's stages timed one by one (benchmarks/stages.py, a separate run after the tools)."""
+    log(f"stage times on {corpus} (benchmarks/stages.py) ...")
+    out = subprocess.run(
+        [args.python, str(pathlib.Path(__file__).with_name("stages.py")), str(corpus)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    found = [STAGE_LINE.match(line.strip()) for line in out.stdout.splitlines()]
+    return [
+        {"stage": m[1], "seconds": float(m[2]), "peak_rss_mb": int(m[3].replace(",", "")), "note": m[4]}
+        for m in found
+        if m
+    ]
 
 
 def markdown(rows: list[dict]) -> str:
@@ -264,6 +292,8 @@ def markdown(rows: list[dict]) -> str:
         return f"{x:.0f}" if x else "?"
 
     for r in rows:
+        if r["tool"] == "stages":
+            continue
         if "error" in r:
             cells = [f"{r['docs']:,}", f"{r['mb']:.0f}", r["tool"], "FAILED", "", "", "", ""]
         else:
@@ -279,6 +309,12 @@ def markdown(rows: list[dict]) -> str:
                 ratio,
             ]
         lines.append("| " + " | ".join(cells) + " |")
+    for r in rows:
+        if r["tool"] == "stages":
+            times = ", ".join(f"{st['stage']} {st['seconds']:.1f}" for st in r["stages"])
+            lines.append(
+                f"\n{r['docs']:,} documents, dedupe's stages in seconds (stages.py): {times}"
+            )
     return "\n".join(lines)
 
 
@@ -304,10 +340,17 @@ def main() -> None:
     )
     size = ap.add_mutually_exclusive_group()
     size.add_argument(
-        "--sizes", default="10000,100000", help="corpus sizes in documents (default %(default)s)"
+        "--sizes", default="20000,100000", help="corpus sizes in documents (default %(default)s)"
     )
     size.add_argument("--docs", type=int, help="a single corpus size (same as --sizes N)")
     ap.add_argument("--repeat", type=int, default=1, help="runs per tool and size; the fastest is kept")
+    ap.add_argument(
+        "--fill",
+        choices=["worlds", "mix"],
+        default="worlds",
+        help="make_corpus.py --fill (default %(default)s)",
+    )
+    ap.add_argument("--stages", action="store_true", help="also time dedupe's stages one by one (stages.py)")
     ap.add_argument(
         "--timeout", type=float, default=None, help="seconds before a run is killed (default: none)"
     )
