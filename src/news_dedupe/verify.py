@@ -449,7 +449,7 @@ def _other_facts(
             "the same wording about someone else"
         )
     swapped = conflicts(mine, theirs, pairs, figures=not fixed)
-    if len(swapped) >= SWAPPED_SHARE * len(pairs):
+    if swapped and len(swapped) >= SWAPPED_SHARE * len(pairs):
         return (
             f"other facts: {len(swapped)} of the {len(pairs)} matched passages trade a name or a figure "
             "for another: the same wording about someone or something else"
