@@ -15,12 +15,13 @@ needs of each text. Every later stage runs on the workers over partitions, each 
   filtered and verified (at the first document's partition) -> verified pairs to the client,
   which clusters them with the profiles of the documents in them and attaches the briefs.
 
-A task whose worker dies is run again by Dask (from the tasks it came from), with the same result.
+A task whose worker dies is run again by Dask from the tasks it came from; the partitions as read
+and the homes are held to the end for that, while each shuffle's data is freed once used, so a
+stage that lost data already freed is run again from the homes (`_retried`): the same result.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import operator
 import os
@@ -78,7 +79,7 @@ Warn = Callable[[LoadWarning], None]
 SPLIT_BYTES = 8 << 20
 MAX_SPLIT = 256
 # Documents a home partition holds, about, past two homes a worker (`find_duplicates_dask`).
-DOCS_PER_HOME = 25_000
+DOCS_PER_HOME = 10_000
 
 
 def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
@@ -186,7 +187,10 @@ def find_duplicates_dask(
     asks of its text; `jobs` processes of the client score what choosing originals needs."""
     config = config or Config()
     options = options or LoadOptions()
-    submit = functools.partial(client.submit, pure=False)
+
+    def submit(*args: Any, **kwargs: Any) -> Any:
+        return client.submit(*args, pure=False, **kwargs)
+
     units = [(path, folder, k, n) for path, folder, n in partitions(paths) for k in range(n)]
     n_parts = len(units)
     reads = [
@@ -252,7 +256,7 @@ def find_duplicates_dask(
         members = np.flatnonzero(group == h).tolist()
         ranks = np.concatenate([rank[bounds[p] : bounds[p + 1]] for p in members])
         docs.append(submit(prepare, [reads[p] for p in members], [renamed[p] for p in members], ranks, h))
-    del reads
+    # `reads` stay held (as `docs`) to the end: a home lost with its worker is made again from them
     if progress:
         progress("read", read, read)
 
@@ -260,8 +264,9 @@ def find_duplicates_dask(
     verified: list[tuple[int, int, PairScores]] = []
     proposed, detector = 0, Detector({}, config)
     if n_docs:
-        verified, proposed, signed = _pairs(client, submit, docs, n_docs, config, progress)
-        by_id = _profiles(client, submit, signed, home_of, {r for a, b, _ in verified for r in (a, b)})
+        verified, proposed = _retried(lambda: _pairs(client, submit, docs, n_docs, config, progress))
+        wanted = {r for a, b, _ in verified for r in (a, b)}
+        by_id = _retried(lambda: _profiles(client, submit, docs, home_of, wanted))
         detector = Detector(by_id, config)
         scores = [s for _, _, s in verified]
         clusters = cluster_verified(by_id, scores, detector, config, jobs)
@@ -281,6 +286,30 @@ def find_duplicates_dask(
     )
 
 
+# A stage that failed because a worker died with results that its tasks still needed (and that
+# were already freed) is run again from the homes, at most this many times in all.
+ATTEMPTS = 3
+
+
+def _retried(stage: Callable[[], Any]) -> Any:
+    """`stage()`, run again when a worker's death lost what it needed (the result is the same)."""
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    for attempt in range(ATTEMPTS):
+        try:
+            return stage()
+        except (FutureCancelledError, KilledWorker):
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _given(value: Any) -> Any:
+    """`value` as a task's result (`_pairs`)."""
+    return value
+
+
 def _split_futures(submit: Callable[..., Any], sources: Sequence[Any], n: int) -> list[list[Any]]:
     """pieces[q] = the q-th piece of every source (each a future of a list of n pieces)."""
     return [[submit(operator.getitem, f, q) for f in sources] for q in range(n)]
@@ -293,10 +322,14 @@ def _pairs(
     n_docs: int,
     config: Config,
     progress: Progress | None,
-) -> tuple[list[tuple[int, int, Any]], int, list[Any]]:
+) -> tuple[list[tuple[int, int, Any]], int]:
     """Every stage from rare words to verification on the workers: the verified pairs (ranks of
-    their documents and scores) in the local engine's order, the number of candidates, and the
-    partitions' signed documents (`dask_stages.Part`)."""
+    their documents and scores) in the local engine's order, and the number of candidates.
+
+    The stages run one after the other, each index's join freed once its pairs are counted, so
+    that a worker holds one shuffle's data at a time."""
+    from distributed import as_completed, wait
+
     n = len(docs)
     common: dict[str, int] | None = None
     chrome: frozenset[tuple[str, ...]] = frozenset()
@@ -309,19 +342,23 @@ def _pairs(
             common.update(words)
             tops.update(top)
         chrome = frozenset(tuple(s.split("\x1f")) if s else () for s in tops)
-    common_f = client.scatter(common, broadcast=True, hash=False) if common is not None else None
+        del counts, frequents
+    # a task's result, not scattered data: Dask can compute it again if the worker holding it dies
+    common_f = submit(_given, common) if common is not None else None
     out = [submit(sign, d, common_f, chrome, config, n) for d in docs]
     signed = [submit(operator.getitem, o, 0) for o in out]
-    from distributed import as_completed
+    entries_of = {"rare": [submit(operator.getitem, o, 1) for o in out]}
+    if config.lede_words:
+        entries_of["lede"] = [submit(operator.getitem, o, 2) for o in out]
+    _stage(progress, "sketches", out, as_completed)
+    del out
 
     per_doc, num_perm = config.candidates_per_doc or None, config.num_perm
-    found: dict[str, list[list[Any]]] = {}
-    for which, at, cap, min_shared in (("rare", 1, None, 1), ("lede", 2, LEDE_BUCKET_CAP, MIN_LEDE_BANDS)):
-        if which == "lede" and not config.lede_words:
-            found[which] = [[] for _ in range(n)]
+    found: dict[str, list[list[Any]]] = {"lede": [[] for _ in range(n)]}
+    for which, cap, min_shared in (("rare", None, 1), ("lede", LEDE_BUCKET_CAP, MIN_LEDE_BANDS)):
+        if which not in entries_of:
             continue
-        entries = [submit(operator.getitem, o, at) for o in out]
-        held = [submit(buckets, pieces, cap) for pieces in _split_futures(submit, entries, n)]
+        held = [submit(buckets, pieces, cap) for pieces in _split_futures(submit, entries_of.pop(which), n)]
         kept: list[Any] = [None] * n
         if per_doc is not None:
             rows = [submit(bucket_rows, b, q, n) for q, b in enumerate(held)]
@@ -341,7 +378,12 @@ def _pairs(
             submit(count_pairs, by_x[p], signed[p], which, answers[p], min_shared, per_doc, num_perm, n)
             for p in range(n)
         ]
+        _stage(progress, f"{which} candidate pairs", counted, as_completed)
+        wait(counted)
         found[which] = _split_futures(submit, counted, n)
+        del held, kept, pairs, by_x, answers, counted  # this join's shuffles, freed on the workers
+        if per_doc is not None:
+            del rows, keeps, asked
     keys = [submit(prose_keys, d, n) for d in signed]
     prose = _split_futures(
         submit, [submit(prose_pairs, pieces, n) for pieces in _split_futures(submit, keys, n)], n
@@ -354,15 +396,7 @@ def _pairs(
         checked.append(
             submit(verify_part, signed[i], found["rare"][i], found["lede"][i], prose[i], partners, config)
         )
-    if progress:
-        stages = [
-            ("sketches", out),
-            ("candidate pairs", [f for which in found for f in (found[which][0] if found[which][0] else [])]),
-            ("verify", checked),
-        ]
-        for name, futures in stages:  # each stage's tasks as they end
-            for done, _ in enumerate(as_completed(futures), 1):
-                progress(f"dask {name}", done, len(futures))
+    _stage(progress, "verify", checked, as_completed)
     proposed, verified = 0, []
     for count, pairs_ in client.gather(checked):
         proposed += count
@@ -371,14 +405,21 @@ def _pairs(
     if progress:
         progress("candidates", proposed, proposed)
         progress("verify", proposed, proposed)
-    return verified, proposed, signed
+    return verified, proposed
+
+
+def _stage(progress: Progress | None, name: str, futures: list[Any], as_completed: Any) -> None:
+    """Progress of a stage: its tasks as they end (when someone watches)."""
+    if progress:
+        for done, _ in enumerate(as_completed(futures), 1):
+            progress(f"dask {name}", done, len(futures))
 
 
 def _profiles(
-    client: Any, submit: Callable[..., Any], signed: list[Any], home_of: np.ndarray, ranks: set[int]
+    client: Any, submit: Callable[..., Any], docs: list[Any], home_of: np.ndarray, ranks: set[int]
 ) -> dict[str, Any]:
-    """The profiles of the documents `ranks` (those in verified pairs), from their partitions."""
+    """The profiles of the documents `ranks` (those in verified pairs), from their homes."""
     wanted = np.array(sorted(ranks), dtype=np.int64)
     homes = home_of[wanted] if len(wanted) else np.zeros(0, np.int32)
-    asks = [submit(profiles_of, signed[h], wanted[homes == h]) for h in np.unique(homes).tolist()]
+    asks = [submit(profiles_of, docs[h], wanted[homes == h]) for h in np.unique(homes).tolist()]
     return {p.id: p for part in client.gather(asks) for p in part}

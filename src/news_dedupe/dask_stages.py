@@ -413,8 +413,8 @@ def bucket_pairs(b: Buckets, kept: Sequence[np.ndarray] | None, n: int) -> list[
         x, y = x[take], y[take]
         tables.append(
             {
-                "x": rank[x],
-                "y": rank[y],
+                "x": rank[x].astype(np.uint32),  # 4 bytes a rank: ranks are codes' halves anyway
+                "y": rank[y].astype(np.uint32),
                 "hx": home[x],
                 "hy": home[y],
                 "band": np.full(len(x), band, dtype=np.int16),
@@ -429,8 +429,8 @@ def bucket_pairs(b: Buckets, kept: Sequence[np.ndarray] | None, n: int) -> list[
 
 def _empty_pairs() -> Table:
     return {
-        "x": np.zeros(0, np.int64),
-        "y": np.zeros(0, np.int64),
+        "x": np.zeros(0, np.uint32),
+        "y": np.zeros(0, np.uint32),
         "hx": np.zeros(0, np.int32),
         "hy": np.zeros(0, np.int32),
         "band": np.zeros(0, np.int16),
@@ -449,7 +449,7 @@ def _count(
     pieces: Sequence[Table], min_shared: int, per_doc: int | None, whole: Callable[..., np.ndarray]
 ) -> tuple[np.ndarray, Table]:
     t = concat(pieces) if pieces else _empty_pairs()
-    code = t["x"] << 32 | t["y"]
+    code = t["x"].astype(np.int64) << 32 | t["y"].astype(np.int64)
     lead = t["via_lead"]
     codes = shared_bands(
         [code[~lead]], [code[lead]], [t["band"][lead].astype(np.int64)], min_shared, per_doc, whole
