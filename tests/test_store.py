@@ -416,9 +416,9 @@ def test_parallel_profiles_equal_serial(
     monkeypatch: pytest.MonkeyPatch, seeds: list[Document], jobs: int, compact: bool
 ) -> None:
     """Profiling on worker processes gives the profiles, too-short ids and count of one process."""
-    import news_dedupe.pipeline as pipeline_module
+    import news_dedupe.profiling as profiling_module
 
-    monkeypatch.setattr(pipeline_module, "PROFILE_CHUNK", 7)
+    monkeypatch.setattr(profiling_module, "PROFILE_CHUNK", 7)
     brief = "LONDON (AP) - Storm closes the Dover ferry port, Reuters reported"
     docs = [
         *make_docs(30, seed=5),
