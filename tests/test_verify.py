@@ -439,3 +439,36 @@ def test_a_correction_that_fixes_a_figure_and_a_name_stays_a_version():
     ).duplicate
     other = corrected.replace("Harbor Trust", "Pelican Savings").replace("150 mln", "75 mln")
     assert not verify(profile("first", first, CONFIG), profile("other", other, CONFIG), CONFIG).duplicate
+
+
+def test_a_top_restated_in_one_loose_sentence_is_not_a_lead(monkeypatch):
+    """Two notices that each "signed an agreement under which it will sell" something meet in one
+    loosely alike sentence at their tops: not a summary of one another. A top restated in one
+    sentence must restate it closely (verify.LEAD_ONE_SENTENCE)."""
+    import news_dedupe.verify as verify_module
+
+    software = (
+        "Brightwave Adds Messaging Package\n\n"
+        "Brightwave Systems Corp said it signed a licensing agreement under which it will sell an "
+        "electronic mail software package from Meridian Software.\n\n"
+        "Brightwave said the package, named Courier Desk, lets office workers on a local network "
+        "exchange messages and files without leaving the program they are using.\n\n"
+        "Brightwave said the agreement marks its intention to sell complete applications for local "
+        "networks rather than parts.\n"
+    )
+    telex = (
+        "Larkspur To Market Telex Services\n\n"
+        "Larkspur Communications Corp said it signed an agreement under which it will sell and "
+        "service Meridian Telegraph's telex, electronic mail and long distance services to small "
+        "business customers.\n\n"
+        "Larkspur, a privately held company that processes electronic mail, said the agreement runs "
+        "for two years, with options to renew.\n"
+    )
+    a, b = profile("software", software, CONFIG), profile("telex", telex, CONFIG)
+    scores = verify(a, b, CONFIG)
+    assert not scores.duplicate
+    assert "one block" in scores.reason
+    # without the closeness asked of one sentence, the pair would pass as a lead and only its facts
+    # (whom each headline names) would part it
+    monkeypatch.setattr(verify_module, "LEAD_ONE_SENTENCE", 0.0)
+    assert verify(a, b, CONFIG).reason.startswith("other facts: neither text mentions")

@@ -29,6 +29,9 @@ from .text import STOPWORDS, Segment, brief_text, head_lines, mark_prose, segmen
 # often rewrites its first sentence with a new dateline) and the first LEAD_LONG of the longer.
 LEAD_SHORT = 1
 LEAD_LONG = 3
+# A top restated in one sentence only must restate it this closely: two notices that each "signed
+# an agreement under which it will sell" another company's services meet at 0.41.
+LEAD_ONE_SENTENCE = 0.5
 # A segment this long is a sentence of the story, not a headline or a line of site chrome.
 LEDE_WORDS = 10
 # A matched segment this similar is pasted, not restated; a match mostly of pasted segments is
@@ -587,7 +590,7 @@ def _score(
             True,
             (f"rewrite: {short_cov:.2f} of the shorter text follows the other in order, in {len(runs)} runs"),
         )
-    elif lead and short_cov >= config.lead:
+    elif lead and short_cov >= config.lead and (len(matches) >= 2 or matches[0][2] >= LEAD_ONE_SENTENCE):
         duplicate, reason = (
             True,
             f"lead: the top {short_cov:.2f} of the shorter text restates the other's top",
