@@ -215,12 +215,13 @@ CORRECTION = "^!corrects"
 _CORRECTS = regex.compile(r"\bcorrects\b", regex.IGNORECASE)
 
 
-def corrected(heads: Sequence[str], segments: Sequence[Sequence[int]]) -> bool:
-    """Whether a text is marked as a correction: its headline says "corrected" or its prose "corrects"."""
+def corrected(heads: Sequence[str], segments: Sequence[Sequence[str] | Sequence[int]]) -> bool:
+    """Whether a text is marked as a correction: its headline says "corrected" or its prose "corrects"
+    (`segments`: its facts, as strings or coded)."""
     if heads and "corrected" in heads[0].split():
         return True
     mark = CODES[CORRECTION]
-    return any(mark in seg for seg in segments)
+    return any(mark in seg or CORRECTION in seg for seg in segments)
 
 
 def _lead_word(heads: Sequence[str]) -> str:
@@ -229,11 +230,11 @@ def _lead_word(heads: Sequence[str]) -> str:
     return words[0] if words else ""
 
 
-Told = tuple[Sequence[str], Sequence[Sequence[int]]]  # a text's head lines and coded facts
+Told = tuple[Sequence[str], Sequence[Sequence[str] | Sequence[int]]]  # head lines and facts
 
 
 def correction_of(a: Told, b: Told) -> bool:
-    """Whether one of two texts (each its head lines and coded facts) corrects the other: it is marked
+    """Whether one of two texts (each its head lines and facts) corrects the other: it is marked
     as a correction and both headlines open with the same word, the subject a wire headline leads
     with ("Corrected - Mellon Unit's Notes" and "Mellon Bank Sells Deposit Notes")."""
     lead = _lead_word(a[0])

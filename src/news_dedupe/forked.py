@@ -19,6 +19,19 @@ def can_fork() -> bool:
     return "fork" in mp.get_all_start_methods()
 
 
+def spans_on_forks(count: int, jobs: int, work: Callable[[tuple[int, int]], list[Any]]) -> list[Any]:
+    """`work` over `count` items cut into spans (start, end), about 8 a process, on a pool of `jobs`
+    forked processes; the parts joined in order. `work` reads what it needs from a module global
+    the parent set before the call (inherited by the fork, never pickled)."""
+    size = max(1, count // (jobs * 8))
+    spans = [(k, min(k + size, count)) for k in range(0, count, size)]
+    out: list[Any] = []
+    with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
+        for part in pool.imap(work, spans):
+            out.extend(part)
+    return out
+
+
 class Forked:
     """`target(*args)` run on a forked process; `result` waits for what it returns."""
 

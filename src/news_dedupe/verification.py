@@ -14,7 +14,7 @@ from operator import itemgetter
 import numpy as np
 
 from .config import Config
-from .forked import ignore_sigint
+from .forked import spans_on_forks
 from .spill import ProfileView
 from .verify import (
     PairScores,
@@ -62,14 +62,10 @@ class Detector:
         if jobs > 1 and len(pairs) >= PARALLEL_MIN_PAIRS and "fork" in mp.get_all_start_methods():
             global _WORKER
             _WORKER = (self, ids, pairs)  # inherited by the forked workers, never pickled
-            size = max(1, len(pairs) // (jobs * 8))
-            spans = [(k, min(k + size, len(pairs))) for k in range(0, len(pairs), size)]
-            found: list[PairScores] = []
-            with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
-                for part in pool.imap(_verify_span, spans):
-                    found.extend(part)
-            _WORKER = None
-            return found
+            try:
+                return spans_on_forks(len(pairs), jobs, _verify_span)
+            finally:
+                _WORKER = None
         return _verify_pairs(self, ids, pairs)
 
     def prefetch(self, pairs: Sequence[tuple[str, str]], jobs: int = 1) -> list[PairScores]:
@@ -80,14 +76,10 @@ class Detector:
             return []
         global _SCORER
         _SCORER = (self, todo)  # inherited by the forked workers, never pickled
-        size = max(1, len(todo) // (jobs * 8))
-        spans = [(k, min(k + size, len(todo))) for k in range(0, len(todo), size)]
-        scored: list[PairScores] = []
-        with mp.get_context("fork").Pool(jobs, initializer=ignore_sigint) as pool:
-            for part in pool.imap(_score_span, spans):
-                scored.extend(part)
-        _SCORER = None
-        return scored
+        try:
+            return spans_on_forks(len(todo), jobs, _score_span)
+        finally:
+            _SCORER = None
 
 
 # Below this many pairs, starting processes costs more than it saves.

@@ -607,7 +607,7 @@ def _score(
         chain
         and opens
         and short_cov >= config.rewrite
-        and correction_of((a.heads, [codes(f) for f in a.figures]), (b.heads, [codes(f) for f in b.figures]))
+        and correction_of((a.heads, a.figures), (b.heads, b.figures))
     ):
         # a re-filing rewrites what it corrects, so less of it matches than of a copy
         duplicate, reason = (
