@@ -445,3 +445,24 @@ def test_kill_during_index_add(tmp_path: pathlib.Path) -> None:
     )
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["documents"] == count
+
+
+def test_an_index_keeps_dates_so_a_later_rewording_is_another_report(
+    runner: CliRunner, index: str, seeds: dict[str, str], tmp_path: pathlib.Path
+) -> None:
+    """The original, indexed with its date, meets a rewrite filed the next day and the same
+    rewrite filed a fortnight later: only the first is its version."""
+    ids = sorted(seeds)  # 000 summary, 001 original, 002 rewrite, ...
+
+    def feed(name: str, rows: list[tuple[str, str, str]]) -> str:
+        path = tmp_path / name
+        lines = (json.dumps({"id": i, "text": t, "date": d}) + "\n" for i, t, d in rows)
+        path.write_text("".join(lines), encoding="utf-8")
+        return str(path)
+
+    old = feed("old.jsonl", [(ids[1], seeds[ids[1]], "2026-03-02T10:00:00Z")])
+    run(runner, "index", "add", "--index", index, old, *FAST)
+    for day, clusters in (("2026-03-03T08:00:00Z", 1), ("2026-03-16T08:00:00Z", 0)):
+        new = feed("new.jsonl", [(ids[2], seeds[ids[2]], day)])
+        result = run(runner, "check", "--index", index, new, "--format", "json", *FAST)
+        assert len(json.loads(result.stdout)["clusters"]) == clusters, day

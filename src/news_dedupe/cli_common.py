@@ -172,7 +172,7 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     @handle_errors  # a bad --separator is the user's error, not a traceback
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        fields = ("id_field", "text_field", "separator", "skip_bad_records")
+        fields = ("id_field", "text_field", "separator", "skip_bad_records", "date_field")
         return f(*args, load=LoadOptions(**{name: kwargs.pop(name) for name in fields}), **kwargs)
 
     for option in reversed(
@@ -190,6 +190,12 @@ def input_options(f: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--skip-bad-records", is_flag=True, help="Pass over malformed JSON Lines/CSV records."
+            ),
+            click.option(
+                "--date-field",
+                default="date",
+                show_default=True,
+                help="JSON Lines/CSV/Parquet field with the publication date ('' to read none).",
             ),
         ]
     ):
@@ -241,6 +247,11 @@ def detection_options(f: Callable[..., Any]) -> Callable[..., Any]:
             "--brief-match",
             type=click.FloatRange(0, 1),
             help="Similarity at which a short text repeating a headline joins its story (0: off).",
+        ),
+        click.option(
+            "--reworded-days",
+            type=click.FloatRange(0),
+            help="Dated texts further apart than this are versions only as copies (0: off).",
         ),
         click.option(
             "--rare-df", type=click.FloatRange(0, 1), help="Document frequency below which a word is rare."

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import IO, Any
 
 from .charsets import choose_legacy
+from .dates import BadDate, parse_date
 from .document import Document
 from .errors import ConfigError, InputError
 from .loader_formats import (
@@ -57,6 +58,7 @@ WARNING_KINDS = (
     "separator-doubt",
     "decoded-as",
     "large-document",
+    "bad-date",
 )
 
 STDIN_NAME = "<stdin>"
@@ -104,6 +106,7 @@ class LoadOptions:
     text_field: str = "text"
     separator: str | None = None
     skip_bad_records: bool = False
+    date_field: str = "date"  # "" reads no dates
 
     def __post_init__(self) -> None:
         for label, value in (("--id-field", self.id_field), ("--text-field", self.text_field)):
@@ -116,6 +119,7 @@ class LoadOptions:
         parts = [f"id_field={self.id_field!r}", f"text_field={self.text_field!r}"]
         parts.append(f"separator={self.separator!r}" if self.separator is not None else "separator=auto")
         parts.append(f"skip_bad_records={self.skip_bad_records}")
+        parts.append(f"date_field={self.date_field!r}")
         return "LoadOptions(" + ", ".join(parts) + ")"
 
 
@@ -169,7 +173,7 @@ def split_text(
     ``"==> a <==\\n" + body_a + "\\n==> b <==\\n" + body_b`` splits back into exactly those bodies.
     """
     splitter = TextSplitter(name, _compile_separator(separator) if separator is not None else None)
-    parts = list(splitter.parts(text.split("\n")))
+    parts = [(ident, body, line) for ident, body, line, _ in splitter.parts(text.split("\n"))]
     return parts, splitter.style.name if splitter.style else None
 
 
@@ -545,7 +549,9 @@ class _Loader:
             if compression is not None:
                 raise InputError(f"{name}: compressed Parquet files are not supported; decompress it first")
             on_bad = self._on_bad(name, "record")
-            parts = read_parquet(raw, name, opts.id_field, opts.text_field, on_bad, self._ident)
+            parts = read_parquet(
+                raw, name, opts.id_field, opts.text_field, on_bad, self._ident, opts.date_field
+            )
         else:
             chunks = _decompressed(raw, name, compression)
             first = next(chunks, b"")
@@ -612,16 +618,20 @@ class _Loader:
         opts = self.options
         if fmt == "jsonl":
             on_bad = self._on_bad(name, "line")
-            parts = read_jsonl(lines, name, opts.id_field, opts.text_field, on_bad, self._ident)
+            parts = read_jsonl(
+                lines, name, opts.id_field, opts.text_field, on_bad, self._ident, opts.date_field
+            )
             yield from self._yield_parts(name, parts, "line")
         elif fmt in ("csv", "tsv"):
             delimiter = "\t" if fmt == "tsv" else ","
             on_bad = self._on_bad(name, "line")
-            parts = read_csv(lines, name, delimiter, opts.id_field, opts.text_field, on_bad, self._ident)
+            parts = read_csv(
+                lines, name, delimiter, opts.id_field, opts.text_field, on_bad, self._ident, opts.date_field
+            )
             yield from self._yield_parts(name, parts, "line")
         elif fmt == "html":
             url, text = html_article("\n".join(lines), name)
-            yield from self._yield_parts(name, iter([(url or self._ident, text, 1)]), "", single=True)
+            yield from self._yield_parts(name, iter([(url or self._ident, text, 1, None)]), "", single=True)
         else:
             splitter = TextSplitter(self._ident, self._separator)
             yield from self._yield_parts(name, splitter.parts(lines), "line", splitter)
@@ -641,7 +651,7 @@ class _Loader:
         """
         yielded = seen = 0
         held: list[tuple[str, str]] = []  # (place, message) of blank documents not yet reported
-        for ident, body, number in parts:
+        for ident, body, number, raw_date in parts:
             self._doubts(name, splitter)
             seen += 1
             whole = single or (splitter is not None and splitter.style is None)
@@ -660,7 +670,12 @@ class _Loader:
             held = []
             yielded += 1
             source = name if whole else f"{name}:{number}" if unit == "line" else f"{name}:{place}"
-            yield Document(self._unique(ident, name, place), body, source)
+            try:
+                date = parse_date(raw_date)
+            except BadDate as e:
+                date = None
+                self._emit("bad-date", name, place, f"{e}: read as undated", False)
+            yield Document(self._unique(ident, name, place), body, source, date)
         self._doubts(name, splitter)
         style = splitter.style if splitter is not None else None
         if style is not None:

@@ -2,8 +2,9 @@
 
 Everything here works on the lines of one decoded file (line ends already ``\\n`` and removed, so
 ``"\\n".join(lines)`` is the text); ``loader`` does paths, bytes, compression and encodings.
-Each reader yields parts ``(id, body, line)``: the document id (a name from the file, the file
-name, or ``name#n``), its text and the line where it starts.
+Each reader yields parts ``(id, body, line, date)``: the document id (a name from the file, the file
+name, or ``name#n``), its text, the line where it starts and the record's date as the record
+writes it (None for plain text).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from typing import NoReturn
 
 from .errors import InputError
 
-Part = tuple[str, str, int]
+# (id, text, place number, the record's raw date value or None: `dates.parse_date` reads it)
+Part = tuple[str, str, int, object]
 # Called with (line number, reason[, fix]) for a record that cannot be used; raises or records a
 # warning. `fix`, when given, is the option that would read the record (said before --skip-bad-records).
 OnBad = Callable[..., None]
@@ -198,7 +200,7 @@ class TextSplitter:
         ordinal = 1
         while True:
             doc_name, text = _finish(style, name, body)
-            yield doc_name or f"{self.name}#{ordinal}", text, first_line
+            yield doc_name or f"{self.name}#{ordinal}", text, first_line, None
             if following is None:
                 return
             ordinal += 1
@@ -262,7 +264,7 @@ class TextSplitter:
                 text = "\n".join(current)
                 if pending is not None:
                     ordinal += 1
-                    yield f"{self.name}#{ordinal}", pending[0], pending[1]
+                    yield f"{self.name}#{ordinal}", pending[0], pending[1], None
                     pending = (text, start)
                 elif self.style is not None or not is_blank(text):
                     pending = (text, start)
@@ -270,13 +272,13 @@ class TextSplitter:
                 current, start = [piece], number
         text = "\n".join(current)
         if self.style is None:
-            yield self.name, text, 1
+            yield self.name, text, 1, None
             return
         if pending is not None:
             ordinal += 1
-            yield f"{self.name}#{ordinal}", pending[0], pending[1]
+            yield f"{self.name}#{ordinal}", pending[0], pending[1], None
         if not is_blank(text):
-            yield f"{self.name}#{ordinal + 1}", text, start
+            yield f"{self.name}#{ordinal + 1}", text, start, None
 
     def _custom(self, lines: Iterable[str], separator: re.Pattern[str]) -> Iterator[Part]:
         """Split at every line the user's regex matches; text before the first one is a document too."""
@@ -294,14 +296,14 @@ class TextSplitter:
             self.style = CUSTOM
             if keep:
                 ordinal += 1
-                yield name or f"{self.name}#{ordinal}", text, start
+                yield name or f"{self.name}#{ordinal}", text, start, None
             name = (m.groupdict().get("id") or "").strip() or None
             current, start = [], number
         text = "\n".join(current)
         if self.style is None:
-            yield self.name, text, 1
+            yield self.name, text, 1, None
         else:
-            yield name or f"{self.name}#{ordinal + 1}", text, start
+            yield name or f"{self.name}#{ordinal + 1}", text, start, None
 
 
 def _drain(src: _Lookahead) -> Iterator[str]:
@@ -324,10 +326,16 @@ def _record_id(value: object) -> str | None:
 
 
 def read_jsonl(
-    lines: Iterable[str], name: str, id_field: str, text_field: str, on_bad: OnBad, ident: str = ""
+    lines: Iterable[str],
+    name: str,
+    id_field: str,
+    text_field: str,
+    on_bad: OnBad,
+    ident: str = "",
+    date_field: str = "",
 ) -> Iterator[Part]:
     """One document per JSON object per line; blank lines ignored; a record without id is
-    ident#line (`ident`: the file's id, its name unless given)."""
+    ident#line (`ident`: the file's id, its name unless given); its date is `date_field`'s."""
     ident = ident or name
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -354,7 +362,7 @@ def read_jsonl(
         if given == "":
             on_bad(number, f"field {id_field!r} is not a string or a number")
             continue
-        yield given or f"{ident}#{number}", text, number
+        yield given or f"{ident}#{number}", text, number, record.get(date_field) if date_field else None
 
 
 def _fields(record: dict[str, object] | list[str]) -> str:
@@ -412,9 +420,11 @@ def read_csv(
     text_field: str,
     on_bad: OnBad,
     ident: str = "",
+    date_field: str = "",
 ) -> Iterator[Part]:
     """One document per row of a CSV/TSV file whose first row names the columns; a row without
-    id is ident#line (`ident`: the file's id, its name unless given).
+    id is ident#line (`ident`: the file's id, its name unless given); its date is the
+    `date_field` column's.
 
     A row whose fields do not fit the header is a bad record: too few to reach the text column,
     or more non-empty fields than the header names (text cut at an unquoted comma). CSV is parsed
@@ -469,6 +479,7 @@ def read_csv(
                 )
             text_at = header.index(text_field)
             id_at = header.index(id_field) if id_field in header else -1
+            date_at = header.index(date_field) if date_field and date_field in header else -1
             continue
         if len(row) <= text_at:
             on_bad(number, f"{len(row)} fields where the header has {len(header)}, no {text_field!r}")
@@ -479,7 +490,8 @@ def read_csv(
             on_bad(number, f"{extra} (a {sep} in an unquoted field?)")
             continue
         given = row[id_at] if 0 <= id_at < len(row) else ""
-        yield given or f"{ident or name}#{number}", row[text_at], number
+        date = row[date_at] if 0 <= date_at < len(row) else None
+        yield given or f"{ident or name}#{number}", row[text_at], number, date
 
 
 # --- optional formats: Parquet, saved HTML pages, WARC archives ---------------------------------
@@ -491,7 +503,13 @@ def _need(module: str, name: str, what: str, extra: str) -> NoReturn:
 
 
 def read_parquet(
-    source: object, name: str, id_field: str, text_field: str, on_bad: OnBad, ident: str = ""
+    source: object,
+    name: str,
+    id_field: str,
+    text_field: str,
+    on_bad: OnBad,
+    ident: str = "",
+    date_field: str = "",
 ) -> Iterator[Part]:
     """One document per row of a Parquet file; the third item of each part is the row number; a
     row without id is ident#row (`ident`: the file's id, its name unless given)."""
@@ -512,6 +530,8 @@ def read_parquet(
             f"{name}: no {text_field!r} column ({_fields(columns)}); choose the text column with --text-field"
         )
     wanted = [text_field] + ([id_field] if id_field in columns and id_field != text_field else [])
+    if date_field in columns and date_field not in wanted:
+        wanted.append(date_field)
     row = 0
     batches = table.iter_batches(batch_size=1024, columns=wanted)
     while True:
@@ -531,7 +551,7 @@ def read_parquet(
             if given == "":
                 on_bad(row, f"field {id_field!r} is not a string or a number")
                 continue
-            yield given or f"{ident}#{row}", text, row
+            yield given or f"{ident}#{row}", text, row, record.get(date_field) if date_field else None
 
 
 def html_article(page: str | bytes, name: str, url: str | None = None) -> tuple[str | None, str]:
@@ -588,4 +608,4 @@ def read_warc(stream: object, name: str, ident: str = "") -> Iterator[Part]:
         except Exception as e:  # e.g. a broken chunked or gzip Content-Encoding
             raise InputError(f"{name}: record {number}: cannot read the payload ({e})") from None
         found_url, text = html_article(payload, f"{name}: record {number}", url)
-        yield found_url or f"{ident}#{number}", text, number
+        yield found_url or f"{ident}#{number}", text, number, record.rec_headers.get_header("WARC-Date")

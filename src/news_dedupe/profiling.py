@@ -49,7 +49,7 @@ def profile_documents(
     read = 0
     for doc in documents:
         read += 1
-        p = profile(doc.id, doc.text, config)
+        p = profile(doc.id, doc.text, config, doc.date)
         if p.words < config.min_words or not p.stems:
             too_short.append(doc.id)
             sources[doc.id] = doc.source

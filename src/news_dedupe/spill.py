@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import math
 import os
 import tempfile
 from array import array
@@ -64,6 +65,7 @@ class ProfileSpill(Sequence[Profile]):
         self._starts = array("q")
         self._glance = array("I")  # bytes of a record up to its shingles' end (`glance`)
         self._words = array("q")
+        self._dates = array("d")  # NaN: no date
         self._sizes = array("q")
         self._prints = bytearray()  # 16 bytes each
         self._cache: OrderedDict[int, Profile] = OrderedDict()
@@ -93,6 +95,7 @@ class ProfileSpill(Sequence[Profile]):
         self._end += len(blob)
         self.ids.append(p.id)
         self._words.append(p.words)
+        self._dates.append(math.nan if p.date is None else p.date)
         self._sizes.append(p.size)
         self._prints += p.fingerprint
 
@@ -124,8 +127,9 @@ class ProfileSpill(Sequence[Profile]):
         self.ids = [self.ids[k] for k in order.tolist()]
         self.sizes = np.frombuffer(self._sizes, dtype=np.int64)[order]
         self._word_counts = np.frombuffer(self._words, dtype=np.int64)[order]
+        self._date_values = np.frombuffer(self._dates, dtype=np.float64)[order]
         self.prints = np.frombuffer(bytes(self._prints), dtype=np.uint64).reshape(-1, _PRINT // 8)[order]
-        del self._starts, self._glance, self._sizes, self._words, self._prints
+        del self._starts, self._glance, self._sizes, self._words, self._prints, self._dates
         return self
 
     def close(self) -> None:
@@ -263,6 +267,7 @@ class ProfileSpill(Sequence[Profile]):
             figures=_Figures(figures, counts) if n_figures else [()] * n_seg,
             heads=_heads(data, n_heads),
             brief="",
+            date=None if math.isnan(date := float(self._date_values[k])) else date,
             size=head.size,
         )
         return p
@@ -291,6 +296,7 @@ class Packed(NamedTuple):
     id: str
     words: int
     size: int
+    date: float | None
     fingerprint: bytes  # _PRINT bytes
     glance: int  # bytes of the record up to its shingles' end (`ProfileSpill.glance`)
     front: bytes  # header, segment lengths, figure counts (uint32)
@@ -314,6 +320,7 @@ def pack(p: Profile) -> Packed:
         p.id,
         p.words,
         p.size,
+        p.date,
         fingerprint,
         4 * (len(header) + 2 * len(p.stems)) + 4 * (n_stems + len(p.shingles)),
         b"".join(

@@ -227,7 +227,9 @@ def dump_profile(p: Profile) -> bytes:
         plain = all(t and " " not in t for t in s.tokens)
         item["t"] = joined if plain else list(s.tokens)
         segs.append(item)
-    data = {"id": p.id, "w": p.words, "f": p.fingerprint.hex(), "g": segs}
+    data: dict[str, Any] = {"id": p.id, "w": p.words, "f": p.fingerprint.hex(), "g": segs}
+    if p.date is not None:
+        data["d"] = p.date
     return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
 
 
@@ -242,9 +244,12 @@ def load_profile(blob: bytes, config: Config) -> Profile:
             tokens = tuple(map(sys.intern, listed))  # as text.tokenize does
             segs.append(Segment(tokens, int(item["l"]), str(item["x"]), bool(item.get("p", True))))
         doc_id, words, fingerprint = str(data["id"]), int(data["w"]), bytes.fromhex(data["f"])
+        date = float(data["d"]) if data.get("d") is not None else None
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
         raise StoreError(f"a stored profile is damaged ({type(err).__name__}: {err})") from err
-    return profile_from_segments(doc_id, words, segs, config, fingerprint)
+    p = profile_from_segments(doc_id, words, segs, config, fingerprint)
+    p.date = date
+    return p
 
 
 # -- the interface ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
 from .config import Config
+from .dates import days_apart
 from .facts import agreement, codes, conflicts, correction_of, mentions, segment_facts, subjects
 from .text import STOPWORDS, Segment, brief_text, head_lines, mark_prose, segments, shingle_hashes, stem
 
@@ -78,6 +79,7 @@ class Profile:
     figures: Sequence[Sequence[str] | Sequence[int]] = field(default_factory=list)
     heads: tuple[str, ...] = ()  # short lines at the top (briefs.head_lines): headline, chrome
     brief: str = ""  # a text too short for alignment: its tokens (briefs.brief_text)
+    date: float | None = None  # when it was published (`Document.date`)
     size: int = field(init=False)  # prose tokens
 
     def __post_init__(self) -> None:
@@ -91,11 +93,12 @@ class Profile:
         self.content = sorted(set(self.content))
 
 
-def profile(doc_id: str, text: str, config: Config) -> Profile:
+def profile(doc_id: str, text: str, config: Config, date: float | None = None) -> Profile:
     """Segment, mark prose, stem and shingle one document."""
     all_segments = mark_prose(segments(text))
     prose = [s for s in all_segments if s.prose][: config.max_segments]
     p = profile_from_segments(doc_id, sum(len(s.tokens) for s in all_segments), prose, config)
+    p.date = date
     if p.words < config.min_words or not p.stems:
         p.brief = brief_text(all_segments)
     else:
@@ -631,6 +634,18 @@ def _score(
         )
     else:
         duplicate, reason = False, "no sentence of one text matches the other"
+    if duplicate and not reason.startswith("a correction"):
+        # a copy (an excerpt, a page that carries it) may come any time later
+        copied = short_cov >= config.contained and not restated
+        apart = days_apart(a.date, b.date)
+        if not copied and apart is not None and config.reworded_days and apart > config.reworded_days:
+            duplicate, reason = (
+                False,
+                (
+                    f"a later report: published {apart:.1f} days apart and reworded, not copied "
+                    f"(a version that rewords is filed within {config.reworded_days:g} days)"
+                ),
+            )
     if duplicate and (other := _other_facts(a, b, chain, short_is_a, config.stem_length)) is not None:
         duplicate, reason = False, other
     return PairScores(
