@@ -472,3 +472,25 @@ def test_a_top_restated_in_one_loose_sentence_is_not_a_lead(monkeypatch):
     # (whom each headline names) would part it
     monkeypatch.setattr(verify_module, "LEAD_ONE_SENTENCE", 0.0)
     assert verify(a, b, CONFIG).reason.startswith("other facts: neither text mentions")
+
+
+BODY = [
+    "Five public sector unions met the deputy prime minister at the spring conference in Gateshead.",
+    "They want the government to withdraw regulations which would raise the pension age for council workers.",
+    "Up to a million workers could take part in strikes already earmarked for the end of March.",
+    "All sides are anxious to avoid a major confrontation in the run up to the general election.",
+]
+
+
+def test_an_update_pasting_the_body_under_a_new_lede_is_a_later_report():
+    """Talks that 'will take place' and talks that 'ended without agreement': one body, two events."""
+    topic = "Talks aimed at averting national strikes over pension reforms"
+    before = f"{topic} will take place this weekend in the north."
+    after = f"{topic} have ended without agreement after an hour."
+    a = profile("before", "\n\n".join([before, *BODY]), CONFIG)
+    b = profile("after", "\n\n".join([after, *BODY]), CONFIG)
+    scores = verify(a, b, CONFIG)
+    assert not scores.duplicate
+    assert scores.reason.startswith("an update: 4 of the 4 matched sentences below the lede are pasted")
+    same_lede = profile("copy", "\n\n".join([before, *BODY[:3]]), CONFIG)
+    assert verify(a, same_lede, CONFIG).duplicate  # a copy cut short keeps its lede
