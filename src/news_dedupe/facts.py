@@ -22,6 +22,7 @@ next two its unit (`codes`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -42,6 +43,11 @@ _NUMBER = regex.compile(
     r")",
     regex.IGNORECASE,
 )
+# The same for ASCII text (most sentences), in the stdlib engine, which is faster on it: there a
+# letter or a digit of \p{L}\p{N} is [A-Za-z0-9], and no other character folds to a letter.
+_ASCII_NUMBER = re.compile(
+    _NUMBER.pattern.replace(r"(?<![\p{L}\p{N}])", "(?<![A-Za-z0-9])"), re.IGNORECASE | re.ASCII
+)
 # What a figure counts, when the text says: money, a percentage or cents ("6 pct" and "6 bln dlrs"
 # are other facts; "$28.5m" and "28.5 mln dlrs" one).
 _MONEY_BEFORE = regex.compile(r"(?:[$£€¥]|\b(?:US|C|A|NZ|HK)\$)\s*$")
@@ -60,6 +66,7 @@ _WORDS = dict(
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*\.?")
 _CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Lu}[\p{L}\p{N}]*(?:['’.&-][\p{L}\p{N}]+)*\.?")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Ll}")
+_ASCII_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9'.&-])[a-z]")  # the same on ASCII text
 _NEXT_CAPITAL = regex.compile(r"[ \t]+\p{Lu}")  # the next word capitalised, only a space between
 # What comes right before a word that opens a sentence.
 _OPENS = regex.compile(r"(?:(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)$")  # not after an initial (E.F.)
@@ -105,7 +112,7 @@ def _digits(value: float) -> str:
 def figures(text: str) -> list[str]:
     """The numbers of `text` as facts, each once, in order."""
     out: dict[str, None] = {}
-    for m in _NUMBER.finditer(text):
+    for m in (_ASCII_NUMBER if text.isascii() else _NUMBER).finditer(text):
         if m["digits"] is not None:
             value = float(m["digits"].replace(",", ""))
             if m["num"] is not None and 0 < int(m["num"]) < int(m["den"]):
@@ -157,9 +164,11 @@ def _named(text: str) -> list[str]:
     capitals = list(_CAPITALISED.finditer(text))
     if not capitals:
         return []
-    lower = len(_LOWER_WORD.findall(text))
     function = sum(c.group().casefold() in STOPWORDS for c in capitals[1:])
-    if len(capitals) > 0.85 * (len(capitals) + lower) or function >= 2:
+    if function >= 2:
+        return []  # a headline
+    lower = len((_ASCII_LOWER_WORD if text.isascii() else _LOWER_WORD).findall(text))
+    if len(capitals) > 0.85 * (len(capitals) + lower):
         return []  # a headline
     first = _WORD.search(text)
     out: list[str] = []
@@ -203,7 +212,8 @@ def segment_facts(text: str, content_stems: Iterable[str], stem_length: int) -> 
     stemmed words other than function words)."""
     words = dict.fromkeys(map(_WORD_FACTS.__getitem__, content_stems))
     words.pop("", None)
-    found = figures(text) if _MAYBE_FIGURE.search(text) else []
+    maybe = _ASCII_MAYBE_FIGURE.search(text.lower()) if text.isascii() else _MAYBE_FIGURE.search(text)
+    found = figures(text) if maybe else []
     marks = (CORRECTION,) if _CORRECTS.search(text) else ()
     named = _named(text)
     return (*found, *_name_facts(named, stem_length), *_sound_facts(named), *words, *marks)
@@ -249,6 +259,8 @@ _MAYBE_FIGURE = regex.compile(
     r"\d|hundred|thousand|million|mln|billion|bln|trillion|pct|percent|per\s?cent|dlr|dollar|cts|cent",
     regex.IGNORECASE,
 )
+# The same on ASCII text lowered (the stdlib engine is faster on it without IGNORECASE).
+_ASCII_MAYBE_FIGURE = re.compile(_MAYBE_FIGURE.pattern)
 
 
 def _code(fact: str) -> int:
