@@ -173,3 +173,26 @@ def test_a_figure_traded_for_a_new_one_is_a_swap_unless_a_correction_is_allowed_
     b = _segments("The port loaded 388,500 tonnes of grain in the week, the board said.")
     assert conflicts(a, b, [(0, 0)]) == [(0, 0)]
     assert conflicts(a, b, [(0, 0)], figures=False) == []
+
+
+_ASCII_PROSE = st.text(
+    alphabet=st.sampled_from(list("aAbBcCdDeEnNoOpPtTsSmMlL0123456789 ,.;:'\"()-&$/`!?<>\t")), max_size=120
+) | st.sampled_from(
+    [
+        "It paid $5.5 mln dlrs, or 6-1/8 pct, for one billion dlrs of Mr. O'Brien's shares.",
+        "Corrects: A Sun Co unit said on Dec. 22 it would sell 1,650,000 shares at 28.5 cts.",
+        "THE U.S.-LED FORCES SAID IT A",
+    ]
+)
+
+
+@given(_ASCII_PROSE)
+def test_ascii_fast_paths_find_what_the_unicode_patterns_find(text):
+    """On ASCII text the stdlib patterns find exactly what the `regex` ones do (they are faster)."""
+    from news_dedupe import facts
+
+    assert [m.span() for m in facts._ASCII_NUMBER.finditer(text)] == [
+        m.span() for m in facts._NUMBER.finditer(text)
+    ]
+    assert facts._ASCII_LOWER_WORD.findall(text) == facts._LOWER_WORD.findall(text)
+    assert bool(facts._ASCII_MAYBE_FIGURE.search(text.lower())) == bool(facts._MAYBE_FIGURE.search(text))

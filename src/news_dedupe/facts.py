@@ -22,8 +22,11 @@ next two its unit (`codes`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import cast
 
 import regex
 
@@ -41,6 +44,11 @@ _NUMBER = regex.compile(
     r"|dlrs?|dollars?|cts?|cents?)\b)"
     r")",
     regex.IGNORECASE,
+)
+# The same for ASCII text (most sentences), in the stdlib engine, which is faster on it: there a
+# letter or a digit of \p{L}\p{N} is [A-Za-z0-9], and no other character folds to a letter.
+_ASCII_NUMBER = re.compile(
+    _NUMBER.pattern.replace(r"(?<![\p{L}\p{N}])", "(?<![A-Za-z0-9])"), re.IGNORECASE | re.ASCII
 )
 # What a figure counts, when the text says: money, a percentage or cents ("6 pct" and "6 bln dlrs"
 # are other facts; "$28.5m" and "28.5 mln dlrs" one).
@@ -60,6 +68,7 @@ _WORDS = dict(
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:['’.&-][\p{L}\p{N}]+)*\.?")
 _CAPITALISED = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Lu}[\p{L}\p{N}]*(?:['’.&-][\p{L}\p{N}]+)*\.?")
 _LOWER_WORD = regex.compile(r"(?<![\p{L}\p{N}'’.&-])\p{Ll}")
+_ASCII_LOWER_WORD = re.compile(r"(?<![A-Za-z0-9'.&-])[a-z]")  # the same on ASCII text
 _NEXT_CAPITAL = regex.compile(r"[ \t]+\p{Lu}")  # the next word capitalised, only a space between
 # What comes right before a word that opens a sentence.
 _OPENS = regex.compile(r"(?:(?<!\b\p{Lu})[.!?:;]['\"’”)]*\s+|[\"“‘(]\s*)$")  # not after an initial (E.F.)
@@ -105,7 +114,7 @@ def _digits(value: float) -> str:
 def figures(text: str) -> list[str]:
     """The numbers of `text` as facts, each once, in order."""
     out: dict[str, None] = {}
-    for m in _NUMBER.finditer(text):
+    for m in (_ASCII_NUMBER if text.isascii() else _NUMBER).finditer(text):
         if m["digits"] is not None:
             value = float(m["digits"].replace(",", ""))
             if m["num"] is not None and 0 < int(m["num"]) < int(m["den"]):
@@ -157,9 +166,11 @@ def _named(text: str) -> list[str]:
     capitals = list(_CAPITALISED.finditer(text))
     if not capitals:
         return []
-    lower = len(_LOWER_WORD.findall(text))
     function = sum(c.group().casefold() in STOPWORDS for c in capitals[1:])
-    if len(capitals) > 0.85 * (len(capitals) + lower) or function >= 2:
+    if function >= 2:
+        return []  # a headline
+    lower = len((_ASCII_LOWER_WORD if text.isascii() else _LOWER_WORD).findall(text))
+    if len(capitals) > 0.85 * (len(capitals) + lower):
         return []  # a headline
     first = _WORD.search(text)
     out: list[str] = []
@@ -203,7 +214,8 @@ def segment_facts(text: str, content_stems: Iterable[str], stem_length: int) -> 
     stemmed words other than function words)."""
     words = dict.fromkeys(map(_WORD_FACTS.__getitem__, content_stems))
     words.pop("", None)
-    found = figures(text) if _MAYBE_FIGURE.search(text) else []
+    maybe = _ASCII_MAYBE_FIGURE.search(text.lower()) if text.isascii() else _MAYBE_FIGURE.search(text)
+    found = figures(text) if maybe else []
     marks = (CORRECTION,) if _CORRECTS.search(text) else ()
     named = _named(text)
     return (*found, *_name_facts(named, stem_length), *_sound_facts(named), *words, *marks)
@@ -249,6 +261,8 @@ _MAYBE_FIGURE = regex.compile(
     r"\d|hundred|thousand|million|mln|billion|bln|trillion|pct|percent|per\s?cent|dlr|dollar|cts|cent",
     regex.IGNORECASE,
 )
+# The same on ASCII text lowered (the stdlib engine is faster on it without IGNORECASE).
+_ASCII_MAYBE_FIGURE = re.compile(_MAYBE_FIGURE.pattern)
 
 
 def _code(fact: str) -> int:
@@ -279,6 +293,19 @@ def codes(facts: Iterable[str | int]) -> list[int]:
     return [f if isinstance(f, int) else CODES[f] for f in facts]
 
 
+def coded(segments: Iterable[Sequence[str] | Sequence[int]]) -> list[Sequence[int]]:
+    """Each segment's facts as codes (`codes`); a segment's facts are all strings (a profile just
+    made) or all codes (read from a spill), so one look a segment tells, not one a fact."""
+    return [
+        cast("Sequence[int]", seg) if not seg or isinstance(seg[0], int) else codes(seg) for seg in segments
+    ]
+
+
+def stated(segments: Iterable[Iterable[int]]) -> set[int]:
+    """Every fact a text's segments state, once."""
+    return set(chain.from_iterable(segments))
+
+
 @dataclass(frozen=True)
 class Agreement:
     """How far two texts state the same facts: the shorter text's figures, and the names and words
@@ -303,17 +330,22 @@ class Agreement:
 
 
 def agreement(
-    short: Sequence[Sequence[int]], long: Sequence[Sequence[int]], chain: Sequence[tuple[int, int]]
+    short: Sequence[Sequence[int]],
+    long: Sequence[Sequence[int]],
+    pairs: Sequence[tuple[int, int]],
+    in_short: set[int] | None = None,
+    in_long: set[int] | None = None,
 ) -> Agreement:
-    """Compare the coded facts of two texts' segments; `chain` pairs matched segments (short, long)."""
-    if chain:
-        first, last = chain[0][0], chain[-1][0]
-        mine = [f for i in range(first, last + 1) for f in short[i]]
+    """Compare the coded facts of two texts' segments; `pairs` are the matched segments (short,
+    long); `in_short` and `in_long`, when given, every fact of each (`stated`)."""
+    if pairs:
+        first, last = pairs[0][0], pairs[-1][0]
+        mine = set(chain.from_iterable(short[first : last + 1]))
     else:
-        mine = [f for seg in short for f in seg]
-    theirs = [f for _, j in chain for f in long[j]]
-    in_long = {f for seg in long for f in seg}
-    in_short = {f for seg in short for f in seg}
+        mine = stated(short)
+    theirs = set(chain.from_iterable(long[j] for _, j in pairs))
+    in_long = stated(long) if in_long is None else in_long
+    in_short = stated(short) if in_short is None else in_short
     counts = [0] * 6  # figures, missing; names, missing; words, found
     # Figures: all that the shorter text states (a version states none that the other lacks; a
     # figure it drops from a sentence is a detail cut, not counted). Names and words: those of the
@@ -322,7 +354,7 @@ def agreement(
         if f & 3 == NUMBER:
             counts[0] += 1
             counts[1] += not _stated(f, in_long)
-    for facts, other in ((set(mine), in_long), (set(theirs), in_short)):
+    for facts, other in ((mine, in_long), (theirs, in_short)):
         for f in facts:
             kind = f & 3
             if kind == NAME:
@@ -348,9 +380,10 @@ def subjects(heads: Sequence[str], segments: Sequence[Sequence[int]], stem_lengt
     return heard & named
 
 
-def mentions(codes_: set[int], segments: Sequence[Sequence[int]]) -> bool:
-    """Whether a text mentions any of `codes_` (names), as a name or a plain word."""
-    facts = {f for seg in segments for f in seg}
+def mentions(codes_: set[int], segments: Sequence[Sequence[int]], facts: set[int] | None = None) -> bool:
+    """Whether a text mentions any of `codes_` (names), as a name or a plain word; `facts`, when
+    given, every fact of its segments (`stated`)."""
+    facts = stated(segments) if facts is None else facts
     return any(f in facts or (f & ~3) in facts for f in codes_)
 
 
@@ -398,14 +431,17 @@ def conflicts(
     long: Sequence[Sequence[int]],
     chain: Sequence[tuple[int, int]],
     figures: bool = True,
+    in_short: set[int] | None = None,
+    in_long: set[int] | None = None,
 ) -> list[tuple[int, int]]:
     """The matched segment pairs that swap a fact: each side names someone the other text never
     does, while their words agree, or each states a figure the other's segment lacks, one of them
     new to the other text. That is one wording with other actors or amounts in its slots (a
     template about another issuer, another week's report); a version cuts or respells facts but
-    does not trade them. `figures=False` looks at names only (a correction trades a figure)."""
-    in_long = {f for seg in long for f in seg}
-    in_short = {f for seg in short for f in seg}
+    does not trade them. `figures=False` looks at names only (a correction trades a figure).
+    `in_short` and `in_long`, when given, are every fact of each text (`stated`)."""
+    in_long = stated(long) if in_long is None else in_long
+    in_short = stated(short) if in_short is None else in_short
     out = []
     for i, j in chain:
         mine, theirs = _slots(short[i], in_long, set(long[j])), _slots(long[j], in_short, set(short[i]))

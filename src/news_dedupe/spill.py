@@ -349,7 +349,8 @@ class _Glance(NamedTuple):
 
 class _Figures(Sequence[tuple[int, ...]]):
     """The figures of each segment, cut from the record only when asked (few pairs get as far
-    as comparing them)."""
+    as comparing them), all of them at once when iterated (a comparison reads every segment's:
+    one list from numpy, where a slice a segment took 40% of comparing the facts)."""
 
     def __init__(self, values: np.ndarray, counts: np.ndarray) -> None:
         self.values = values
@@ -358,6 +359,11 @@ class _Figures(Sequence[tuple[int, ...]]):
 
     def __len__(self) -> int:
         return len(self.counts)
+
+    def __iter__(self) -> Iterator[tuple[int, ...]]:
+        flat = self.values.tolist()
+        ends = self._ends or list(accumulate(self.counts.tolist()))
+        return (tuple(flat[a:b]) for a, b in zip([0, *ends], ends, strict=False))
 
     @overload
     def __getitem__(self, i: int) -> tuple[int, ...]: ...

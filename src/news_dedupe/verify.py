@@ -23,7 +23,7 @@ from rapidfuzz.distance import Indel
 
 from .config import Config
 from .dates import days_apart
-from .facts import agreement, codes, conflicts, correction_of, mentions, segment_facts, subjects
+from .facts import agreement, coded, conflicts, correction_of, mentions, segment_facts, stated, subjects
 from .text import STOPWORDS, Segment, brief_text, head_lines, mark_prose, segments, shingle_hashes, stem
 
 # A restated lead starts within the first LEAD_SHORT segments of the shorter text (a summary
@@ -445,8 +445,9 @@ def _other_facts(
     follow-up), or None when they agree."""
     short, long = (a, b) if short_is_a else (b, a)
     pairs = chain if short_is_a else [(j, i) for i, j in chain]
-    mine, theirs = [codes(f) for f in short.figures], [codes(f) for f in long.figures]
-    facts = agreement(mine, theirs, pairs)
+    mine, theirs = coded(short.figures), coded(long.figures)
+    in_short, in_long = stated(mine), stated(theirs)  # every fact of each, for every check below
+    facts = agreement(mine, theirs, pairs, in_short, in_long)
     # a correction changes a figure, so only its names are compared
     fixed = correction_of((short.heads, mine), (long.heads, theirs))
     if not fixed and facts.figures_missing and facts.figures_differ >= FIGURES_DIFFER:
@@ -461,14 +462,14 @@ def _other_facts(
             f"not in the other text, which uses {facts.words_found:.2f} of their words: "
             "the same wording about someone else"
         )
-    swapped = conflicts(mine, theirs, pairs, figures=not fixed)
+    swapped = conflicts(mine, theirs, pairs, not fixed, in_short, in_long)
     if swapped and len(swapped) >= SWAPPED_SHARE * len(pairs):
         return (
             f"other facts: {len(swapped)} of the {len(pairs)} matched passages trade a name or a figure "
             "for another: the same wording about someone or something else"
         )
     own, other = subjects(short.heads, mine, stem_length), subjects(long.heads, theirs, stem_length)
-    if own and other and not mentions(own, theirs) and not mentions(other, mine):
+    if own and other and not mentions(own, theirs, in_long) and not mentions(other, mine, in_short):
         return (
             "other facts: neither text mentions whom the other's headline names: "
             "the same wording about someone else"
