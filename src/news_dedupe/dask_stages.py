@@ -458,20 +458,21 @@ def _count(
 
 
 def ties(pieces: Sequence[Table], min_shared: int, per_doc: int | None, n: int) -> list[Table]:
-    """The pairs tied at the cut of some document's `per_doc` best (`index._best`), whose equal
-    MinHash values must be counted: cut by the home of the partner, which holds its sketch."""
+    """The partners of the pairs tied at the cut of some document's `per_doc` best
+    (`index._best`), whose equal MinHash values must be counted: each partner once, cut by its
+    home, which holds its sketch (a partner is asked once, not once a pair: most pairs of a large
+    corpus meet in one band, and so tie)."""
 
     def record(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise _Ties(x, y)
 
     try:
-        _count(pieces, min_shared, per_doc, record)
-        x = y = np.zeros(0, np.int64)
+        t = _count(pieces, min_shared, per_doc, record)[1]
+        y = np.zeros(0, np.int64)
     except _Ties as asked:
-        x, y = asked.x, asked.y
-    t = concat(pieces) if pieces else _empty_pairs()
-    homes = _homes(t)
-    table = {"x": x, "y": y, "hy": homes(y), "at": np.arange(len(x), dtype=np.int64)}
+        t = concat(pieces) if pieces else _empty_pairs()
+        y = np.unique(asked.y)
+    table = {"y": y, "hy": _homes(t)(y)}
     return split(table, table["hy"].astype(np.int64), n)
 
 
@@ -489,7 +490,11 @@ def _homes(t: Table) -> Callable[[np.ndarray], np.ndarray]:
 
 def partner_lows(part: Part, which: str, asked: Table) -> Table:
     """The low bytes of the sketches of this partition's documents that another asked for."""
-    return {"at": asked["at"], "low": part.low[which][part.rows(asked["y"])]}
+    return {"y": asked["y"], "low": part.low[which][part.rows(asked["y"])]}
+
+
+# Tied pairs whose equal values are counted at once (as `CandidateIndex.candidates` does).
+TIE_CHUNK = 50_000
 
 
 def count_pairs(
@@ -505,12 +510,19 @@ def count_pairs(
     """Stage candidate pairs, counted: the bands each pair of this partition's documents shares,
     each document's `per_doc` best (`index.shared_bands`, as the local join), the pairs (i < j)
     cut by the home of i."""
-    got = concat(answers) if answers else {"at": np.zeros(0, np.int64), "low": np.zeros((0, 1), np.uint64)}
-    low_y = np.zeros((len(got["at"]), part.low[which].shape[1]), dtype=np.uint64)
-    low_y[got["at"]] = got["low"]
+    low_x = part.low[which]
+    got = concat(answers) if answers else {}
+    ys = got.get("y", np.zeros(0, np.int64))
+    order = np.argsort(ys, kind="stable")
+    ys, low_y = ys[order], got.get("low", np.zeros((0, low_x.shape[1]), np.uint64))[order]
 
     def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return equal_values(part.low[which][part.rows(x)], low_y, num_perm)
+        out = np.zeros(len(x), dtype=np.int64)
+        for k in range(0, len(x), TIE_CHUNK):
+            a = low_x[part.rows(x[k : k + TIE_CHUNK])]
+            b = low_y[np.searchsorted(ys, y[k : k + TIE_CHUNK])]
+            out[k : k + TIE_CHUNK] = equal_values(a, b, num_perm)
+        return out
 
     codes, t = _count(pieces, min_shared, per_doc, whole)
     i, j = codes >> 32, codes & 0xFFFFFFFF
