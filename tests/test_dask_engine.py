@@ -119,6 +119,19 @@ def test_files_split_into_partitions_give_the_same_report(client, dev_corpus: Pa
     assert _dask(client, paths) == _local(paths)
 
 
+def test_a_join_in_waves_gives_the_same_report(client, dev_corpus: Path, monkeypatch) -> None:
+    """Candidate joins run in several waves of documents (a tiny pair budget): the same report."""
+    monkeypatch.setattr(dask_engine, "PAIRS_PER_WAVE", 20_000)
+    waves: set[str] = set()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if "wave" in stage:
+            waves.add(stage)
+
+    assert _dask(client, [str(dev_corpus)], progress=progress) == _local([str(dev_corpus)])
+    assert any(w.startswith("dask rare candidate pairs (wave 3 of 3") for w in waves)
+
+
 def test_multi_file_text_report_through_the_cli(runner, dev_corpus: Path) -> None:
     """The text report (headlines come from the workers) of several files and a folder."""
     args = ["find", str(dev_corpus / "2024"), str(dev_corpus / "e.jsonl"), str(dev_corpus / "seeds.txt")]

@@ -43,6 +43,7 @@ from .dask_stages import (
     SPOOL_TEXT,
     Chunk,
     Read,
+    bucket_held,
     bucket_pairs,
     bucket_rows,
     buckets,
@@ -80,6 +81,9 @@ SPLIT_BYTES = 8 << 20
 MAX_SPLIT = 256
 # Documents a home partition holds, about, past two homes a worker (`find_duplicates_dask`).
 DOCS_PER_HOME = 10_000
+# Directed candidate pairs a home holds in one wave of a join (about 19 bytes each as shuffled,
+# a few times that while counted): the join runs in as many waves as it takes.
+PAIRS_PER_WAVE = 2_000_000
 
 
 def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
@@ -364,26 +368,37 @@ def _pairs(
             rows = [submit(bucket_rows, b, q, n) for q, b in enumerate(held)]
             keeps = [submit(row_keep, pieces, ROW_PAIRS, n) for pieces in _split_futures(submit, rows, n)]
             kept = _split_futures(submit, keeps, n)
-        pairs = [submit(bucket_pairs, b, kept[q], n) for q, b in enumerate(held)]
-        by_x = _split_futures(submit, pairs, n)
-        answers: list[list[Any]] = [[] for _ in range(n)]
+        # the join runs in waves of documents (rank modulo waves), each about PAIRS_PER_WAVE
+        # directed pairs a home, so that a worker holds one wave's pairs at a time
+        held_pairs = sum(client.gather([submit(bucket_held, b, kept[q]) for q, b in enumerate(held)]))
+        waves = max(1, -(-held_pairs // (n * PAIRS_PER_WAVE)))
+        found[which] = [[] for _ in range(n)]
+        for wave in range(waves):
+            pairs = [submit(bucket_pairs, b, kept[q], n, wave, waves) for q, b in enumerate(held)]
+            by_x = _split_futures(submit, pairs, n)
+            answers: list[list[Any]] = [[] for _ in range(n)]
+            if per_doc is not None:
+                asked = [submit(ties, by_x[p], min_shared, per_doc, n) for p in range(n)]
+                for p in range(n):  # the partition holding y answers for each tie of p
+                    answers[p] = [
+                        submit(partner_lows, signed[q], which, submit(operator.getitem, asked[p], q))
+                        for q in range(n)
+                    ]
+            counted = [
+                submit(count_pairs, by_x[p], signed[p], which, answers[p], min_shared, per_doc, num_perm, n)
+                for p in range(n)
+            ]
+            name = f"{which} candidate pairs" + (f" (wave {wave + 1} of {waves})" if waves > 1 else "")
+            _stage(progress, name, counted, as_completed)
+            wait(counted)
+            for i, pieces in enumerate(_split_futures(submit, counted, n)):
+                found[which][i].extend(pieces)
+            del pairs, by_x, answers, counted  # this wave's shuffles, freed on the workers
+            if per_doc is not None:
+                del asked
+        del held, kept  # this join's buckets
         if per_doc is not None:
-            asked = [submit(ties, by_x[p], min_shared, per_doc, n) for p in range(n)]
-            for p in range(n):  # the partition holding y answers for each tie of p
-                answers[p] = [
-                    submit(partner_lows, signed[q], which, submit(operator.getitem, asked[p], q))
-                    for q in range(n)
-                ]
-        counted = [
-            submit(count_pairs, by_x[p], signed[p], which, answers[p], min_shared, per_doc, num_perm, n)
-            for p in range(n)
-        ]
-        _stage(progress, f"{which} candidate pairs", counted, as_completed)
-        wait(counted)
-        found[which] = _split_futures(submit, counted, n)
-        del held, kept, pairs, by_x, answers, counted  # this join's shuffles, freed on the workers
-        if per_doc is not None:
-            del rows, keeps, asked
+            del rows, keeps
     keys = [submit(prose_keys, d, n) for d in signed]
     prose = _split_futures(
         submit, [submit(prose_pairs, pieces, n) for pieces in _split_futures(submit, keys, n)], n

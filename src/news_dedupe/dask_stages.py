@@ -395,17 +395,36 @@ class _Kept:
         return self.mask[rows]
 
 
-def bucket_pairs(b: Buckets, kept: Sequence[np.ndarray] | None, n: int) -> list[Table]:
+def bucket_held(b: Buckets, kept: Sequence[np.ndarray] | None) -> int:
+    """The directed pairs `bucket_pairs` would make of this bucket partition in one wave: each
+    entry's mates in the buckets it keeps (the engine chooses the number of waves from it)."""
+    mask = np.zeros(len(b.entries["rank"]), dtype=bool)
+    if kept is not None:
+        mask[np.concatenate([np.zeros(0, np.int64), *kept])] = True
+    held = 0
+    for _band, at, run in b.runs:
+        sizes: np.ndarray = np.diff(run.bounds).astype(np.int64)
+        mates = np.repeat(sizes - 1, sizes)
+        held += int(mates.sum() if kept is None else mates[mask[at][run.flat]].sum())
+    return held
+
+
+def bucket_pairs(
+    b: Buckets, kept: Sequence[np.ndarray] | None, n: int, wave: int = 0, waves: int = 1
+) -> list[Table]:
     """Stage candidate pairs: each entry paired with the other entries of the buckets it keeps
-    (`_Runs.pairs_from`), whole with whole or a lead with a whole, cut by the home of the first."""
+    (`_Runs.pairs_from`), whole with whole or a lead with a whole, cut by the home of the first;
+    of wave `wave` of `waves`, only the entries of the documents whose rank is `wave` modulo
+    `waves` (as the local join takes its parts: a document's pairs are counted in one wave)."""
     mask = np.zeros(len(b.entries["rank"]), dtype=bool)
     if kept is not None:
         mask[np.concatenate([np.zeros(0, np.int64), *kept])] = True
     rank, home, lead = b.entries["rank"], b.entries["home"], b.entries["lead"]
+    chosen = rank % waves == wave
     tables = []
     for band, at, run in b.runs:
         limit = _Kept(mask[at]) if kept is not None else None
-        x, y = run.pairs_from(np.ones(len(at), dtype=bool), limit)  # type: ignore[arg-type]
+        x, y = run.pairs_from(chosen[at], limit)  # type: ignore[arg-type]
         x, y = at[x], at[y]
         wholes = ~lead[x] & ~lead[y]
         one_lead = lead[x] != lead[y]
