@@ -47,6 +47,7 @@ from .dask_stages import (
     bucket_pairs,
     bucket_rows,
     buckets,
+    by_range,
     count_pairs,
     count_words,
     frequent,
@@ -69,6 +70,7 @@ from .document import Document
 from .errors import DedupeError, InputError
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, ROW_PAIRS
 from .loader import LoadOptions, LoadWarning, _expand, _Loader, _walk
+from .loader_formats import parquet_row_groups
 from .result import Progress, Report
 from .verification import Detector
 from .verify import PairScores
@@ -101,8 +103,23 @@ def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
                     size = os.path.getsize(file)
                 except OSError:
                     size = 0  # the worker's loader says why it cannot read it
-                out.append((file, folder, max(1, min(MAX_SPLIT, -(-size // SPLIT_BYTES)))))
+                parts = max(1, min(MAX_SPLIT, -(-size // SPLIT_BYTES)))
+                if parts > 1 and by_range(file):  # no more partitions than row groups
+                    parts = min(parts, parquet_row_groups(file))
+                out.append((file, folder, parts))
     return out
+
+
+def _file_warnings(results: Sequence[Read]) -> list[LoadWarning]:
+    """The warnings of one file's partitions in order, a file's own ("no documents") once, and
+    only when every partition (each a range of its rows) had it."""
+    every = [w for r in results for w in r.warnings]
+    whole = [w for w in every if w.kind == "empty" and not w.place]
+    if len(results) > 1 and whole:
+        every = [w for w in every if w not in whole]
+        if len(whole) == len(results):
+            every.append(whole[0])
+    return every
 
 
 class _Renamer:
@@ -216,12 +233,15 @@ def find_duplicates_dask(
         results: list[Read] = [metas[k + j].result() for j in range(parts)]
         for j in range(parts):
             metas[k + j] = None
-        for w in results[0].warnings:
-            if warn is not None:
+        if warn is not None:
+            for w in _file_warnings(results):
                 warn(w)
-        # chunk c of the file is partition c % parts's (c // parts)-th
-        rows = zip_longest(*([(k + j, c) for c in r.chunks] for j, r in enumerate(results)))
-        for p, chunk in (x for row in rows for x in row if x is not None):
+        if by_range(units[k][0]):  # partition j holds the j-th range of the file's rows
+            in_order = [(k + j, c) for j, r in enumerate(results) for c in r.chunks]
+        else:  # chunk c of the file is partition c % parts's (c // parts)-th
+            rows = zip_longest(*([(k + j, c) for c in r.chunks] for j, r in enumerate(results)))
+            in_order = [x for row in rows for x in row if x is not None]
+        for p, chunk in in_order:
             renamed[p].update(rename(chunk))
             if keep is not None:
                 texts = chunk.texts or [""] * len(chunk.names)

@@ -24,7 +24,7 @@ from .candidates import PairCodes, _overlapping, _similar_ledes
 from .config import Config
 from .document import Document
 from .index import SIZE_CLASSES, _Runs, band_keys, equal_values, low_bytes, row_limits, shared_bands
-from .loader import LoadOptions, LoadWarning, _Loader, file_id, flag_large
+from .loader import LoadOptions, LoadWarning, _kind_of, _Loader, file_id, flag_large
 from .profiling import PROFILE_CHUNK, profile_documents
 from .signature import Signer
 from .sketches import (
@@ -119,11 +119,17 @@ def read_partition(
 ) -> Read:
     """Stage read + profile: the documents of one file, or of every `parts`-th chunk of it from
     chunk `part` on (each partition parses the whole file, so ids, places and warnings are the
-    loader's; parsing costs far less than profiling), profiled (`profile_documents`, compact)."""
+    loader's; parsing costs far less than profiling), profiled (`profile_documents`, compact).
+    A Parquet file (`by_range`) is cut into contiguous ranges of row groups instead, and each
+    partition reads only its own: its chunks and warnings are those of its rows."""
     warnings: list[LoadWarning] = []
     chunks: list[Chunk] = []
     loader = _PartitionLoader(options, warnings.append)
     loader._ident = file_id(path, folder)
+    ranged = by_range(path)
+    if ranged:
+        loader._row_groups = (part, parts)
+        part, parts = 0, 1  # every chunk of the range is this partition's
     docs: Iterator[Document] = flag_large(loader._source(path, path), warnings.append, config.max_segments)
     number = 0
     while batch := list(islice(docs, PROFILE_CHUNK)):
@@ -146,7 +152,13 @@ def read_partition(
             done.sources,
         )
         chunks.append(out)
-    return Read(warnings if part == 0 else [], chunks)
+    return Read(warnings if part == 0 or ranged else [], chunks)
+
+
+def by_range(path: str) -> bool:
+    """Whether the partitions of file `path` are ranges of its rows (Parquet row groups) rather
+    than every k-th chunk of one reading of the whole file."""
+    return _kind_of(path) == (None, "parquet")
 
 
 def read_meta(read: Read) -> Read:
