@@ -19,6 +19,7 @@ from news_dedupe.cli import EXIT_ERROR, cli  # noqa: E402
 from news_dedupe.config import Config  # noqa: E402
 from news_dedupe.dask_engine import dask_client, find_duplicates_dask  # noqa: E402
 from news_dedupe.loader import LoadOptions  # noqa: E402
+from news_dedupe.loader_formats import read_parquet  # noqa: E402
 from news_dedupe.pipeline import find_in_files  # noqa: E402
 from news_dedupe.report import to_json  # noqa: E402
 
@@ -119,6 +120,19 @@ def test_files_split_into_partitions_give_the_same_report(client, dev_corpus: Pa
     assert _dask(client, paths) == _local(paths)
 
 
+def test_a_join_in_waves_gives_the_same_report(client, dev_corpus: Path, monkeypatch) -> None:
+    """Candidate joins run in several waves of documents (a tiny pair budget): the same report."""
+    monkeypatch.setattr(dask_engine, "PAIRS_PER_WAVE", 20_000)
+    waves: set[str] = set()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if "wave" in stage:
+            waves.add(stage)
+
+    assert _dask(client, [str(dev_corpus)], progress=progress) == _local([str(dev_corpus)])
+    assert any(w.startswith("dask rare candidate pairs (wave 3 of 3") for w in waves)
+
+
 def test_multi_file_text_report_through_the_cli(runner, dev_corpus: Path) -> None:
     """The text report (headlines come from the workers) of several files and a folder."""
     args = ["find", str(dev_corpus / "2024"), str(dev_corpus / "e.jsonl"), str(dev_corpus / "seeds.txt")]
@@ -162,6 +176,69 @@ def test_bad_input_is_one_line_and_exit_2(runner, tmp_path: Path) -> None:
     skipped = runner.invoke(cli, ["find", str(bad), "--engine", "dask", "--jobs", "2", "--skip-bad-records"])
     assert skipped.exit_code == 0, skipped.stderr
     assert "1 skipped" in skipped.stdout
+
+
+def _parquet(path: Path, records: list[dict], group: int) -> None:
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    pq.write_table(pa.Table.from_pylist(records), path, row_group_size=group)
+
+
+def _no_bad(number: int, reason: str, fix: str = "") -> None:
+    raise AssertionError(reason)
+
+
+def test_parquet_row_groups_are_read_by_range(client, dev_corpus: Path, tmp_path: Path, monkeypatch) -> None:
+    """A Parquet file read as several partitions, each only its row groups (an id repeated in a
+    later group, rows numbered as in the file, a blank row): the local engine's report and
+    warnings."""
+    import pyarrow.parquet as pq_
+
+    texts = [json.loads(line) for line in (dev_corpus / "2024" / "b.jsonl").read_text("utf-8").splitlines()]
+    records = [{"id": r["id"], "text": r["text"]} for r in texts]
+    records[90]["id"] = records[3]["id"]  # renamed id~2 in the local engine too
+    records[50]["text"] = "   "
+    path = tmp_path / "t.parquet"
+    _parquet(path, records, 16)
+    whole = list(read_parquet(str(path), "t", "id", "text", _no_bad))
+    groups = pq_.ParquetFile(path).metadata.num_row_groups
+    ranges = [list(read_parquet(str(path), "t", "id", "text", _no_bad, "", k, 4)) for k in range(4)]
+    assert [x for r in ranges for x in r] == whole
+    assert all(0 < len(r) <= 16 * -(-groups // 4) for r in ranges)  # its own row groups only
+    monkeypatch.setattr(dask_engine, "SPLIT_BYTES", 1_000)
+    assert dask_engine.partitions([str(path)])[0][2] > 3
+    local_warnings: list = []
+    dask_warnings: list = []
+    local = to_json(find_in_files([str(path)], None, jobs=1, warn=local_warnings.append))
+    assert json.loads(local)["clusters"]
+    assert _dask(client, [str(path)], warn=dask_warnings.append) == local
+    assert [w.message for w in dask_warnings] == [w.message for w in local_warnings]
+    assert any("renamed" in w.message for w in local_warnings)
+
+
+def test_a_bad_parquet_row_in_a_later_row_group(runner, tmp_path: Path, monkeypatch) -> None:
+    """A bad row in a later range of row groups: one line naming the file and the row, exit 2,
+    as the local engine says it; --skip-bad-records passes over it."""
+    text = "The harbour council approved the ferry budget after a long debate about the old pier. " * 3
+    records = [{"id": f"d{k}", "text": f"{text} Item {k}."} for k in range(40)]
+    records[33]["text"] = None
+    path = tmp_path / "bad.parquet"
+    _parquet(path, records, 5)
+    monkeypatch.setattr(dask_engine, "SPLIT_BYTES", 500)
+    assert dask_engine.partitions([str(path)])[0][2] > 3
+    args = ["find", str(path), "--jobs", "2"]
+    local = runner.invoke(cli, args)
+    result = runner.invoke(cli, [*args, "--engine", "dask"])
+    assert result.exit_code == local.exit_code == EXIT_ERROR
+    assert result.stderr == local.stderr
+    assert result.stderr.splitlines() == [
+        f"error: {path}: record 34: field 'text' is not a string;"
+        " use --skip-bad-records to pass over bad records"
+    ]
+    skipped = runner.invoke(cli, [*args, "--engine", "dask", "--skip-bad-records"])
+    local_skipped = runner.invoke(cli, [*args, "--skip-bad-records"])
+    assert skipped.exit_code == 0, skipped.stderr
+    assert skipped.stdout == local_skipped.stdout and "1 skipped" in skipped.stdout
 
 
 def test_scheduler_needs_the_dask_engine(runner, seeds_path: Path) -> None:

@@ -43,9 +43,11 @@ from .dask_stages import (
     SPOOL_TEXT,
     Chunk,
     Read,
+    bucket_held,
     bucket_pairs,
     bucket_rows,
     buckets,
+    by_range,
     count_pairs,
     count_words,
     frequent,
@@ -68,6 +70,7 @@ from .document import Document
 from .errors import DedupeError, InputError
 from .index import LEDE_BUCKET_CAP, MIN_LEDE_BANDS, ROW_PAIRS
 from .loader import LoadOptions, LoadWarning, _expand, _Loader, _walk
+from .loader_formats import parquet_row_groups
 from .result import Progress, Report
 from .verification import Detector
 from .verify import PairScores
@@ -80,6 +83,9 @@ SPLIT_BYTES = 8 << 20
 MAX_SPLIT = 256
 # Documents a home partition holds, about, past two homes a worker (`find_duplicates_dask`).
 DOCS_PER_HOME = 10_000
+# Directed candidate pairs a home holds in one wave of a join (about 19 bytes each as shuffled,
+# a few times that while counted): the join runs in as many waves as it takes.
+PAIRS_PER_WAVE = 2_000_000
 
 
 def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
@@ -97,8 +103,23 @@ def partitions(paths: Sequence[str]) -> list[tuple[str, str | None, int]]:
                     size = os.path.getsize(file)
                 except OSError:
                     size = 0  # the worker's loader says why it cannot read it
-                out.append((file, folder, max(1, min(MAX_SPLIT, -(-size // SPLIT_BYTES)))))
+                parts = max(1, min(MAX_SPLIT, -(-size // SPLIT_BYTES)))
+                if parts > 1 and by_range(file):  # no more partitions than row groups
+                    parts = min(parts, parquet_row_groups(file))
+                out.append((file, folder, parts))
     return out
+
+
+def _file_warnings(results: Sequence[Read]) -> list[LoadWarning]:
+    """The warnings of one file's partitions in order, a file's own ("no documents") once, and
+    only when every partition (each a range of its rows) had it."""
+    every = [w for r in results for w in r.warnings]
+    whole = [w for w in every if w.kind == "empty" and not w.place]
+    if len(results) > 1 and whole:
+        every = [w for w in every if w not in whole]
+        if len(whole) == len(results):
+            every.append(whole[0])
+    return every
 
 
 class _Renamer:
@@ -212,12 +233,15 @@ def find_duplicates_dask(
         results: list[Read] = [metas[k + j].result() for j in range(parts)]
         for j in range(parts):
             metas[k + j] = None
-        for w in results[0].warnings:
-            if warn is not None:
+        if warn is not None:
+            for w in _file_warnings(results):
                 warn(w)
-        # chunk c of the file is partition c % parts's (c // parts)-th
-        rows = zip_longest(*([(k + j, c) for c in r.chunks] for j, r in enumerate(results)))
-        for p, chunk in (x for row in rows for x in row if x is not None):
+        if by_range(units[k][0]):  # partition j holds the j-th range of the file's rows
+            in_order = [(k + j, c) for j, r in enumerate(results) for c in r.chunks]
+        else:  # chunk c of the file is partition c % parts's (c // parts)-th
+            rows = zip_longest(*([(k + j, c) for c in r.chunks] for j, r in enumerate(results)))
+            in_order = [x for row in rows for x in row if x is not None]
+        for p, chunk in in_order:
             renamed[p].update(rename(chunk))
             if keep is not None:
                 texts = chunk.texts or [""] * len(chunk.names)
@@ -364,26 +388,37 @@ def _pairs(
             rows = [submit(bucket_rows, b, q, n) for q, b in enumerate(held)]
             keeps = [submit(row_keep, pieces, ROW_PAIRS, n) for pieces in _split_futures(submit, rows, n)]
             kept = _split_futures(submit, keeps, n)
-        pairs = [submit(bucket_pairs, b, kept[q], n) for q, b in enumerate(held)]
-        by_x = _split_futures(submit, pairs, n)
-        answers: list[list[Any]] = [[] for _ in range(n)]
+        # the join runs in waves of documents (rank modulo waves), each about PAIRS_PER_WAVE
+        # directed pairs a home, so that a worker holds one wave's pairs at a time
+        held_pairs = sum(client.gather([submit(bucket_held, b, kept[q]) for q, b in enumerate(held)]))
+        waves = max(1, -(-held_pairs // (n * PAIRS_PER_WAVE)))
+        found[which] = [[] for _ in range(n)]
+        for wave in range(waves):
+            pairs = [submit(bucket_pairs, b, kept[q], n, wave, waves) for q, b in enumerate(held)]
+            by_x = _split_futures(submit, pairs, n)
+            answers: list[list[Any]] = [[] for _ in range(n)]
+            if per_doc is not None:
+                asked = [submit(ties, by_x[p], min_shared, per_doc, n) for p in range(n)]
+                for p in range(n):  # the partition holding y answers for each tie of p
+                    answers[p] = [
+                        submit(partner_lows, signed[q], which, submit(operator.getitem, asked[p], q))
+                        for q in range(n)
+                    ]
+            counted = [
+                submit(count_pairs, by_x[p], signed[p], which, answers[p], min_shared, per_doc, num_perm, n)
+                for p in range(n)
+            ]
+            name = f"{which} candidate pairs" + (f" (wave {wave + 1} of {waves})" if waves > 1 else "")
+            _stage(progress, name, counted, as_completed)
+            wait(counted)
+            for i, pieces in enumerate(_split_futures(submit, counted, n)):
+                found[which][i].extend(pieces)
+            del pairs, by_x, answers, counted  # this wave's shuffles, freed on the workers
+            if per_doc is not None:
+                del asked
+        del held, kept  # this join's buckets
         if per_doc is not None:
-            asked = [submit(ties, by_x[p], min_shared, per_doc, n) for p in range(n)]
-            for p in range(n):  # the partition holding y answers for each tie of p
-                answers[p] = [
-                    submit(partner_lows, signed[q], which, submit(operator.getitem, asked[p], q))
-                    for q in range(n)
-                ]
-        counted = [
-            submit(count_pairs, by_x[p], signed[p], which, answers[p], min_shared, per_doc, num_perm, n)
-            for p in range(n)
-        ]
-        _stage(progress, f"{which} candidate pairs", counted, as_completed)
-        wait(counted)
-        found[which] = _split_futures(submit, counted, n)
-        del held, kept, pairs, by_x, answers, counted  # this join's shuffles, freed on the workers
-        if per_doc is not None:
-            del rows, keeps, asked
+            del rows, keeps
     keys = [submit(prose_keys, d, n) for d in signed]
     prose = _split_futures(
         submit, [submit(prose_pairs, pieces, n) for pieces in _split_futures(submit, keys, n)], n

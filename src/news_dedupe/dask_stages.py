@@ -24,7 +24,7 @@ from .candidates import PairCodes, _overlapping, _similar_ledes
 from .config import Config
 from .document import Document
 from .index import SIZE_CLASSES, _Runs, band_keys, equal_values, low_bytes, row_limits, shared_bands
-from .loader import LoadOptions, LoadWarning, _Loader, file_id, flag_large
+from .loader import LoadOptions, LoadWarning, _kind_of, _Loader, file_id, flag_large
 from .profiling import PROFILE_CHUNK, profile_documents
 from .signature import Signer
 from .sketches import (
@@ -119,11 +119,17 @@ def read_partition(
 ) -> Read:
     """Stage read + profile: the documents of one file, or of every `parts`-th chunk of it from
     chunk `part` on (each partition parses the whole file, so ids, places and warnings are the
-    loader's; parsing costs far less than profiling), profiled (`profile_documents`, compact)."""
+    loader's; parsing costs far less than profiling), profiled (`profile_documents`, compact).
+    A Parquet file (`by_range`) is cut into contiguous ranges of row groups instead, and each
+    partition reads only its own: its chunks and warnings are those of its rows."""
     warnings: list[LoadWarning] = []
     chunks: list[Chunk] = []
     loader = _PartitionLoader(options, warnings.append)
     loader._ident = file_id(path, folder)
+    ranged = by_range(path)
+    if ranged:
+        loader._row_groups = (part, parts)
+        part, parts = 0, 1  # every chunk of the range is this partition's
     docs: Iterator[Document] = flag_large(loader._source(path, path), warnings.append, config.max_segments)
     number = 0
     while batch := list(islice(docs, PROFILE_CHUNK)):
@@ -146,7 +152,13 @@ def read_partition(
             done.sources,
         )
         chunks.append(out)
-    return Read(warnings if part == 0 else [], chunks)
+    return Read(warnings if part == 0 or ranged else [], chunks)
+
+
+def by_range(path: str) -> bool:
+    """Whether the partitions of file `path` are ranges of its rows (Parquet row groups) rather
+    than every k-th chunk of one reading of the whole file."""
+    return _kind_of(path) == (None, "parquet")
 
 
 def read_meta(read: Read) -> Read:
@@ -395,17 +407,36 @@ class _Kept:
         return self.mask[rows]
 
 
-def bucket_pairs(b: Buckets, kept: Sequence[np.ndarray] | None, n: int) -> list[Table]:
+def bucket_held(b: Buckets, kept: Sequence[np.ndarray] | None) -> int:
+    """The directed pairs `bucket_pairs` would make of this bucket partition in one wave: each
+    entry's mates in the buckets it keeps (the engine chooses the number of waves from it)."""
+    mask = np.zeros(len(b.entries["rank"]), dtype=bool)
+    if kept is not None:
+        mask[np.concatenate([np.zeros(0, np.int64), *kept])] = True
+    held = 0
+    for _band, at, run in b.runs:
+        sizes: np.ndarray = np.diff(run.bounds).astype(np.int64)
+        mates = np.repeat(sizes - 1, sizes)
+        held += int(mates.sum() if kept is None else mates[mask[at][run.flat]].sum())
+    return held
+
+
+def bucket_pairs(
+    b: Buckets, kept: Sequence[np.ndarray] | None, n: int, wave: int = 0, waves: int = 1
+) -> list[Table]:
     """Stage candidate pairs: each entry paired with the other entries of the buckets it keeps
-    (`_Runs.pairs_from`), whole with whole or a lead with a whole, cut by the home of the first."""
+    (`_Runs.pairs_from`), whole with whole or a lead with a whole, cut by the home of the first;
+    of wave `wave` of `waves`, only the entries of the documents whose rank is `wave` modulo
+    `waves` (as the local join takes its parts: a document's pairs are counted in one wave)."""
     mask = np.zeros(len(b.entries["rank"]), dtype=bool)
     if kept is not None:
         mask[np.concatenate([np.zeros(0, np.int64), *kept])] = True
     rank, home, lead = b.entries["rank"], b.entries["home"], b.entries["lead"]
+    chosen = rank % waves == wave
     tables = []
     for band, at, run in b.runs:
         limit = _Kept(mask[at]) if kept is not None else None
-        x, y = run.pairs_from(np.ones(len(at), dtype=bool), limit)  # type: ignore[arg-type]
+        x, y = run.pairs_from(chosen[at], limit)  # type: ignore[arg-type]
         x, y = at[x], at[y]
         wholes = ~lead[x] & ~lead[y]
         one_lead = lead[x] != lead[y]
@@ -458,20 +489,21 @@ def _count(
 
 
 def ties(pieces: Sequence[Table], min_shared: int, per_doc: int | None, n: int) -> list[Table]:
-    """The pairs tied at the cut of some document's `per_doc` best (`index._best`), whose equal
-    MinHash values must be counted: cut by the home of the partner, which holds its sketch."""
+    """The partners of the pairs tied at the cut of some document's `per_doc` best
+    (`index._best`), whose equal MinHash values must be counted: each partner once, cut by its
+    home, which holds its sketch (a partner is asked once, not once a pair: most pairs of a large
+    corpus meet in one band, and so tie)."""
 
     def record(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         raise _Ties(x, y)
 
     try:
-        _count(pieces, min_shared, per_doc, record)
-        x = y = np.zeros(0, np.int64)
+        t = _count(pieces, min_shared, per_doc, record)[1]
+        y = np.zeros(0, np.int64)
     except _Ties as asked:
-        x, y = asked.x, asked.y
-    t = concat(pieces) if pieces else _empty_pairs()
-    homes = _homes(t)
-    table = {"x": x, "y": y, "hy": homes(y), "at": np.arange(len(x), dtype=np.int64)}
+        t = concat(pieces) if pieces else _empty_pairs()
+        y = np.unique(asked.y)
+    table = {"y": y, "hy": _homes(t)(y)}
     return split(table, table["hy"].astype(np.int64), n)
 
 
@@ -489,7 +521,11 @@ def _homes(t: Table) -> Callable[[np.ndarray], np.ndarray]:
 
 def partner_lows(part: Part, which: str, asked: Table) -> Table:
     """The low bytes of the sketches of this partition's documents that another asked for."""
-    return {"at": asked["at"], "low": part.low[which][part.rows(asked["y"])]}
+    return {"y": asked["y"], "low": part.low[which][part.rows(asked["y"])]}
+
+
+# Tied pairs whose equal values are counted at once (as `CandidateIndex.candidates` does).
+TIE_CHUNK = 50_000
 
 
 def count_pairs(
@@ -505,12 +541,19 @@ def count_pairs(
     """Stage candidate pairs, counted: the bands each pair of this partition's documents shares,
     each document's `per_doc` best (`index.shared_bands`, as the local join), the pairs (i < j)
     cut by the home of i."""
-    got = concat(answers) if answers else {"at": np.zeros(0, np.int64), "low": np.zeros((0, 1), np.uint64)}
-    low_y = np.zeros((len(got["at"]), part.low[which].shape[1]), dtype=np.uint64)
-    low_y[got["at"]] = got["low"]
+    low_x = part.low[which]
+    got = concat(answers) if answers else {}
+    ys = got.get("y", np.zeros(0, np.int64))
+    order = np.argsort(ys, kind="stable")
+    ys, low_y = ys[order], got.get("low", np.zeros((0, low_x.shape[1]), np.uint64))[order]
 
     def whole(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return equal_values(part.low[which][part.rows(x)], low_y, num_perm)
+        out = np.zeros(len(x), dtype=np.int64)
+        for k in range(0, len(x), TIE_CHUNK):
+            a = low_x[part.rows(x[k : k + TIE_CHUNK])]
+            b = low_y[np.searchsorted(ys, y[k : k + TIE_CHUNK])]
+            out[k : k + TIE_CHUNK] = equal_values(a, b, num_perm)
+        return out
 
     codes, t = _count(pieces, min_shared, per_doc, whole)
     i, j = codes >> 32, codes & 0xFFFFFFFF

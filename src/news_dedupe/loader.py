@@ -487,6 +487,8 @@ class _Loader:
         self._separator = _compile_separator(options.separator) if options.separator is not None else None
         self._ids: set[str] = set()
         self._next_suffix: dict[str, int] = {}
+        # Of a Parquet file, read the part-th of parts ranges of its row groups (the Dask engine's)
+        self._row_groups = (0, 1)
         self._ident = ""  # the id of the file being read (see `file_id`), the base of its documents'
 
     def __call__(self, expanded: list[list[str] | str]) -> Iterator[Document]:
@@ -550,7 +552,14 @@ class _Loader:
                 raise InputError(f"{name}: compressed Parquet files are not supported; decompress it first")
             on_bad = self._on_bad(name, "record")
             parts = read_parquet(
-                raw, name, opts.id_field, opts.text_field, on_bad, self._ident, opts.date_field
+                raw,
+                name,
+                opts.id_field,
+                opts.text_field,
+                on_bad,
+                self._ident,
+                *self._row_groups,
+                date_field=opts.date_field,
             )
         else:
             chunks = _decompressed(raw, name, compression)

@@ -509,10 +509,14 @@ def read_parquet(
     text_field: str,
     on_bad: OnBad,
     ident: str = "",
+    part: int = 0,
+    parts: int = 1,
     date_field: str = "",
 ) -> Iterator[Part]:
     """One document per row of a Parquet file; the third item of each part is the row number; a
-    row without id is ident#row (`ident`: the file's id, its name unless given)."""
+     row without id is ident#row (`ident`: the file's id, its name unless given). With `parts`
+     above 1, only the rows of the `part`-th of `parts` contiguous ranges of its row groups
+    , read by themselves, numbered as in the whole file."""
     ident = ident or name
     try:
         import pyarrow as pa
@@ -532,8 +536,15 @@ def read_parquet(
     wanted = [text_field] + ([id_field] if id_field in columns and id_field != text_field else [])
     if date_field in columns and date_field not in wanted:
         wanted.append(date_field)
-    row = 0
-    batches = table.iter_batches(batch_size=1024, columns=wanted)
+    row, groups = 0, None
+    if parts > 1:
+        count = table.metadata.num_row_groups
+        groups = [g for g in range(count) if g * parts // count == part]
+        before = groups[0] if groups else count
+        row = sum(table.metadata.row_group(g).num_rows for g in range(before))
+        if not groups:
+            return
+    batches = table.iter_batches(batch_size=1024, columns=wanted, row_groups=groups)
     while True:
         try:
             batch = next(batches)
@@ -552,6 +563,17 @@ def read_parquet(
                 on_bad(row, f"field {id_field!r} is not a string or a number")
                 continue
             yield given or f"{ident}#{row}", text, row, record.get(date_field) if date_field else None
+
+
+def parquet_row_groups(path: str) -> int:
+    """How many row groups the Parquet file `path` has (its footer only); 1 when it cannot be
+    read (its reader then says why)."""
+    try:
+        import pyarrow.parquet as pq
+
+        return max(1, pq.ParquetFile(path).metadata.num_row_groups)
+    except Exception:  # unreadable, or no pyarrow: the file's one partition reports it
+        return 1
 
 
 def html_article(page: str | bytes, name: str, url: str | None = None) -> tuple[str | None, str]:
