@@ -74,8 +74,3 @@ def days_apart(a: float | None, b: float | None) -> float | None:
     if a is None or b is None:
         return None
     return abs(a - b) / DAY
-
-
-def shown(seconds: float) -> str:
-    """A date as a report shows it: ISO 8601 in UTC, to the minute."""
-    return dt.datetime.fromtimestamp(seconds, _UTC).strftime("%Y-%m-%d %H:%M")

@@ -247,9 +247,7 @@ def load_profile(blob: bytes, config: Config) -> Profile:
         date = float(data["d"]) if data.get("d") is not None else None
     except (zlib.error, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
         raise StoreError(f"a stored profile is damaged ({type(err).__name__}: {err})") from err
-    p = profile_from_segments(doc_id, words, segs, config, fingerprint)
-    p.date = date
-    return p
+    return profile_from_segments(doc_id, words, segs, config, fingerprint, date)
 
 
 # -- the interface ---------------------------------------------------------------------------

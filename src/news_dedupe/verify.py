@@ -104,8 +104,7 @@ def profile(doc_id: str, text: str, config: Config, date: float | None = None) -
     """Segment, mark prose, stem and shingle one document."""
     all_segments = mark_prose(segments(text))
     prose = [s for s in all_segments if s.prose][: config.max_segments]
-    p = profile_from_segments(doc_id, sum(len(s.tokens) for s in all_segments), prose, config)
-    p.date = date
+    p = profile_from_segments(doc_id, sum(len(s.tokens) for s in all_segments), prose, config, date=date)
     if p.words < config.min_words or not p.stems:
         p.brief = brief_text(all_segments)
     else:
@@ -114,7 +113,12 @@ def profile(doc_id: str, text: str, config: Config, date: float | None = None) -
 
 
 def profile_from_segments(
-    doc_id: str, words: int, prose: list[Segment], config: Config, fingerprint: bytes | None = None
+    doc_id: str,
+    words: int,
+    prose: list[Segment],
+    config: Config,
+    fingerprint: bytes | None = None,
+    date: float | None = None,
 ) -> Profile:
     """A profile from its prose segments: the one place stems, shingles and content words are
     derived (a persistent index stores the segments and rebuilds the rest with this)."""
@@ -130,6 +134,7 @@ def profile_from_segments(
         lengths=np.fromiter(map(len, stems), dtype=np.int64, count=len(stems)),
         shingles=shingle_hashes(flat, config.shingle_size),
         fingerprint=fingerprint,
+        date=date,
         content=stem(
             filterfalse(STOPWORDS.__contains__, chain.from_iterable(s.tokens for s in prose)),
             config.stem_length,
@@ -477,10 +482,14 @@ def _other_facts(
     return None
 
 
+def _lede(p: Profile) -> int:
+    """The segment that opens the story: the first as long as a sentence (LEDE_WORDS)."""
+    return next((k for k, n in enumerate(p.lengths.tolist()) if n >= LEDE_WORDS), 0)
+
+
 def _updated(a: Profile, b: Profile, matches: list[tuple[int, int, float]]) -> str | None:
     """Why the pair is an updated story (the body pasted under a rewritten lede), or None."""
-    lede_a = next((k for k, n in enumerate(a.lengths.tolist()) if n >= LEDE_WORDS), 0)
-    lede_b = next((k for k, n in enumerate(b.lengths.tolist()) if n >= LEDE_WORDS), 0)
+    lede_a, lede_b = _lede(a), _lede(b)
     lede = next((sim for i, j, sim in matches if i == lede_a and j == lede_b), None)
     if lede is None or lede >= UPDATE_LEDE:
         return None
@@ -591,7 +600,7 @@ def _score(
     short_extract = max(alignment.extract_a, cont_a) if short_is_a else max(alignment.extract_b, cont_b)
     short_size = size_a if short_is_a else size_b
     spread = short_cov - (max(runs) / short_size if runs else 0.0)
-    lead = False
+    lead = correction = False
     # Passages reused word for word, short of a whole copy, are a follow-up quoting its
     # background; a rewrite, a summary or a translation restates what it takes.
     restated = bool(matches) and sum(sim >= VERBATIM for _, _, sim in matches) < 0.5 * len(matches)
@@ -608,7 +617,7 @@ def _score(
     opens = False
     if chain and matrix is not None:
         short = a if short_is_a else b
-        lede = next((k for k, n in enumerate(short.lengths) if n >= LEDE_WORDS), 0)
+        lede = _lede(short)
         found = matrix[lede, :] if short_is_a else matrix[:, lede]
         opens = (chain[0][0] if short_is_a else chain[0][1]) <= lede or found.max() >= config.segment_match
     if short_cov >= config.contained and opens:
@@ -638,6 +647,7 @@ def _score(
         and correction_of((a.heads, a.figures), (b.heads, b.figures))
     ):
         # a re-filing rewrites what it corrects, so less of it matches than of a copy
+        correction = True
         duplicate, reason = (
             True,
             f"a correction: {short_cov:.2f} of the shorter text is found in the other, from its top",
@@ -659,7 +669,7 @@ def _score(
         )
     else:
         duplicate, reason = False, "no sentence of one text matches the other"
-    if duplicate and not reason.startswith("a correction"):
+    if duplicate and not correction:
         # a copy (an excerpt, a page that carries it) may come any time later
         copied = short_cov >= config.contained and not restated
         apart = days_apart(a.date, b.date)
@@ -671,7 +681,7 @@ def _score(
                     f"(a version that rewords is filed within {config.reworded_days:g} days)"
                 ),
             )
-    if duplicate and not reason.startswith("a correction") and (update := _updated(a, b, matches)):
+    if duplicate and not correction and (update := _updated(a, b, matches)):
         duplicate, reason = False, update
     if duplicate and (other := _other_facts(a, b, chain, short_is_a, config.stem_length)) is not None:
         duplicate, reason = False, other
